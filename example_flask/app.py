@@ -1,0 +1,105 @@
+"""A small but real Flask app: pages, JSON, a redirect, cookies, an upload and a binary download.
+
+Deployed as-is: `handler = adapt(app)` is the Lambda entry point.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from flask import Flask, jsonify, make_response, redirect, render_template_string, request, url_for
+
+from lz import adapt
+
+app = Flask(__name__)
+
+ITEMS = {1: {"id": 1, "name": "kettle"}, 2: {"id": 2, "name": "teapot"}}
+
+PAGE = """<!doctype html>
+<html><head><title>lz example (Flask)</title></head>
+<body>
+  <h1>Hello from Flask on lz</h1>
+  <p id="where">Served at <code>{{ request.url }}</code> (script root <code>{{ request.script_root or "/" }}</code>)</p>
+  <ul>
+    <li><a href="{{ url_for('list_items') }}">items (JSON)</a></li>
+    <li><a href="{{ url_for('go') }}">a redirect</a></li>
+    <li><a href="{{ url_for('set_cookies') }}">set two cookies</a></li>
+    <li><a href="{{ url_for('download') }}">a binary download</a></li>
+  </ul>
+  <form method="post" action="{{ url_for('upload') }}" enctype="multipart/form-data">
+    <input type="file" name="file"> <button type="submit">upload</button>
+  </form>
+</body></html>"""
+
+
+@app.get("/")
+def index():
+    return render_template_string(PAGE)
+
+
+@app.get("/api/items")
+def list_items():
+    return jsonify(items=list(ITEMS.values()))
+
+
+@app.post("/api/items")
+def create_item():
+    data = request.get_json(force=True, silent=True) or {}
+    if not isinstance(data.get("name"), str):
+        return jsonify(error="name (string) is required"), 400
+    item = {"id": max(ITEMS) + 1, "name": data["name"]}
+    ITEMS[item["id"]] = item
+    return jsonify(item), 201
+
+
+@app.get("/api/items/<int:item_id>")
+def get_item(item_id: int):
+    item = ITEMS.get(item_id)
+    if item is None:
+        return jsonify(error="not found"), 404
+    return jsonify(item)
+
+
+@app.get("/go")
+def go():
+    return redirect(url_for("list_items"))
+
+
+@app.get("/cookies")
+def set_cookies():
+    response = make_response(jsonify(seen=dict(request.cookies)))
+    response.set_cookie("flavour", "oatmeal", httponly=True)
+    response.set_cookie("visits", str(int(request.cookies.get("visits", "0")) + 1))
+    return response
+
+
+@app.post("/upload")
+def upload():
+    file = request.files.get("file")
+    data = file.read() if file else request.get_data()
+    return jsonify(size=len(data), sha256=hashlib.sha256(data).hexdigest())
+
+
+@app.get("/download")
+def download():
+    size = request.args.get("size", default=1024, type=int)
+    data = bytes(i % 251 for i in range(size))
+    response = make_response(data)
+    response.headers["Content-Type"] = "application/octet-stream"
+    return response
+
+
+@app.get("/echo")
+def echo():
+    return jsonify(
+        method=request.method,
+        path=request.path,
+        script_root=request.script_root,
+        url=request.url,
+        args={k: request.args.getlist(k) for k in request.args},
+        remote_addr=request.remote_addr,
+        cookies=dict(request.cookies),
+    )
+
+
+handler = adapt(app)

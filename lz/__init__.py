@@ -1,0 +1,23 @@
+"""lz: put a Python web app on AWS Lambda.
+
+    from lz import adapt
+    handler = adapt(app)
+
+This package's top level and lz.adapter are the runtime that ships inside every bundle: standard
+library only, imported lazily. The CLI lives in lz.cli and never ships.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["adapt"]
+__version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> Any:
+    if name == "adapt":
+        from .adapter import adapt
+
+        return adapt
+    raise AttributeError(f"module 'lz' has no attribute {name!r}")

@@ -1,0 +1,261 @@
+"""ASGI front end: Request -> HTTP scope, run the app on one persistent loop, collect its Response.
+
+One event loop lives for the whole execution environment, so clients and pools made during lifespan
+startup keep working on every later request. Each request runs as a real asyncio Task, started
+eagerly (Python 3.12+): an app that never waits on real I/O finishes inside the Task constructor,
+without a trip through the loop's selector, which is most of what an ASGI adapter costs. An app that
+does wait simply continues on the loop. On 3.11 every request goes through the loop.
+"""
+
+from __future__ import annotations
+
+import _thread
+import sys
+from typing import Any, Callable
+
+from .codec import unquote_to_bytes
+from .events import Request, Response
+from .handler import Adapter, AppError
+from .log import log
+
+_EAGER = sys.version_info >= (3, 12)
+_LOWER: dict[str, bytes] = {}
+_loop: Any = None
+_Task: Any = None
+_set_running_loop: Any = None
+
+
+class LifespanFailure(RuntimeError):
+    """The app's lifespan startup failed (or, with lifespan="on", is not supported)."""
+
+
+def _get_loop() -> Any:
+    """The execution environment's loop, made on first use (asyncio costs ~10 ms to import)."""
+    global _loop, _Task, _set_running_loop
+    if _loop is None:
+        import asyncio
+
+        _Task, _set_running_loop = asyncio.Task, asyncio._set_running_loop
+
+        class _LambdaLoop(asyncio.SelectorEventLoop):
+            # True while a request's first step runs inside Task(..., eager_start=True): the loop
+            # is then running in every sense that matters (it is the running loop of this thread
+            # and owns the task), except that no selector iteration is under way.
+            _lz_inline = False
+
+            def is_running(self) -> bool:
+                return self._lz_inline or super().is_running()
+
+        _loop = _LambdaLoop()
+    return _loop
+
+
+def run_coroutine(coro: Any) -> Any:
+    """Run `coro` to completion on the environment's loop, inline when it never waits."""
+    loop = _loop or _get_loop()
+    if _EAGER:
+        loop._lz_inline = True
+        _set_running_loop(loop)
+        try:
+            task = _Task(coro, loop=loop, eager_start=True)
+        finally:
+            loop._lz_inline = False
+            _set_running_loop(None)
+        if task.done():
+            if getattr(loop, "_ready", None):
+                # The app scheduled callbacks (e.g. create_task without awaiting): give them the
+                # turn of the loop they would have had under a server.
+                loop.run_until_complete(_noop())
+            return task.result()
+        return loop.run_until_complete(task)
+    return loop.run_until_complete(coro)
+
+
+async def _noop() -> None:
+    return None
+
+
+def _header_name(name: str) -> bytes:
+    key = _LOWER.get(name)
+    if key is None:
+        key = name.lower().encode("latin-1", "replace")
+        if len(_LOWER) > 4096:
+            _LOWER.clear()
+        _LOWER[name] = key
+    return key
+
+
+def _latin1(text: str) -> bytes:
+    try:
+        return text.encode("latin-1")
+    except UnicodeEncodeError:
+        return text.encode("utf-8")
+
+
+def build_scope(request: Request, state: dict[str, Any] | None) -> dict[str, Any]:
+    raw = request.path
+    path = raw
+    if "%" in raw or not raw.isascii():
+        path = unquote_to_bytes(raw).decode("utf-8", "replace")
+    root = request.script_name
+    lower = _LOWER
+    headers = []
+    for name, value in request.headers:
+        key = lower.get(name)
+        if key is None:
+            key = _header_name(name)
+        headers.append((key, value.encode("latin-1") if value.isascii() else _latin1(value)))
+    client = request.client
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0", "spec_version": "2.4"},
+        "http_version": "1.1",
+        "method": request.method,
+        "scheme": request.scheme,
+        # `path` includes `root_path`, as the ASGI spec now says and Starlette/Django expect.
+        "path": root + path,
+        "raw_path": (root + raw).encode("utf-8", "surrogatepass"),
+        "query_string": _latin1(request.query),
+        "root_path": root,
+        "headers": headers,
+        "client": (client, 0) if client else None,
+        "server": (request.host, request.port),
+        "aws.event": request.event,
+        "aws.context": request.context,
+    }
+    if state is not None:
+        scope["state"] = state.copy()
+    return scope
+
+
+class _Cycle:
+    """One request/response exchange: what receive() hands out and what send() collected."""
+
+    __slots__ = ("body", "status", "headers", "chunks", "complete", "waiter", "error")
+
+    def __init__(self, body: bytes) -> None:
+        self.body: bytes | None = body
+        self.status: int | None = None
+        self.headers: list[tuple[str, str]] = []
+        self.chunks: list[bytes] = []
+        self.complete = False
+        self.waiter: Any = None
+        self.error: str | None = None
+
+    async def receive(self) -> dict[str, Any]:
+        body = self.body
+        if body is not None:
+            self.body = None
+            return {"type": "http.request", "body": body, "more_body": False}
+        if not self.complete:
+            # The client is still "connected" until the response is complete (a streaming
+            # response may be listening for disconnect meanwhile).
+            if self.waiter is None:
+                self.waiter = (_loop or _get_loop()).create_future()
+            await self.waiter
+        return {"type": "http.disconnect"}
+
+    async def send(self, message: dict[str, Any]) -> None:
+        kind = message.get("type") if isinstance(message, dict) else None
+        if kind == "http.response.body":
+            if self.status is None:
+                self._fail("sent http.response.body before http.response.start")
+            if self.complete:
+                self._fail("sent http.response.body after the response was complete")
+            body = message.get("body", b"")
+            if type(body) is not bytes:
+                if not isinstance(body, (bytearray, memoryview)):
+                    self._fail(f"sent a body of type {type(body).__name__}, expected bytes")
+                body = bytes(body)
+            if body:
+                self.chunks.append(body)
+            if not message.get("more_body", False):
+                self.complete = True
+                if self.waiter is not None and not self.waiter.done():
+                    self.waiter.set_result(None)
+        elif kind == "http.response.start":
+            if self.status is not None:
+                self._fail("sent http.response.start twice")
+            status = message.get("status")
+            if type(status) is not int or not 100 <= status <= 599:
+                self._fail(f"sent status {status!r}, expected an int from 100 to 599")
+            try:
+                self.headers = [
+                    (name.decode("latin-1"), value.decode("latin-1"))
+                    for name, value in message.get("headers") or ()
+                ]
+            except (TypeError, ValueError, AttributeError):
+                self._fail(f"sent headers {message.get('headers')!r}, expected (bytes, bytes) pairs")
+            self.status = status
+        elif kind not in ("http.response.trailers", "http.response.debug"):
+            self._fail(f"sent an unexpected message {kind!r}")
+
+    def _fail(self, what: str) -> None:
+        self.error = f"ASGI app {what}"
+        raise AppError(self.error)
+
+
+async def _serve(app: Callable[..., Any], scope: dict[str, Any], cycle: _Cycle) -> None:
+    try:
+        await app(scope, cycle.receive, cycle.send)
+    except Exception:
+        if not cycle.complete or cycle.error:
+            raise
+        # The whole response was sent before the app failed, as a server would have sent it.
+        log().exception("lz: ASGI app raised after its response was complete")
+    finally:
+        if cycle.waiter is not None and not cycle.waiter.done():
+            cycle.waiter.cancel()
+
+
+class ASGIAdapter(Adapter):
+    """Serve an ASGI app from Lambda HTTP events: `handler = ASGIAdapter(app, lifespan="auto")`."""
+
+    def __init__(self, app: Callable[..., Any], *, lifespan: str = "auto", **options: Any) -> None:
+        if lifespan not in ("auto", "on", "off"):
+            raise ValueError(f"lifespan must be 'auto', 'on' or 'off', not {lifespan!r}")
+        super().__init__(app, **options)
+        self.lifespan_mode = lifespan
+        self.lifespan: Any = None
+        self.state: dict[str, Any] | None = None
+        self._started = lifespan == "off"
+        self._lock = _thread.allocate_lock()
+
+    def startup(self) -> None:
+        """Run lifespan startup now (it otherwise runs at the first invocation); idempotent."""
+        if self._started:
+            return
+        from .lifespan import Lifespan
+
+        lifespan = Lifespan(self.app, self.lifespan_mode == "on")
+        supported = lifespan.startup(run_coroutine)
+        if supported:
+            self.lifespan = lifespan
+            self.state = lifespan.state
+            import atexit
+
+            atexit.register(self.shutdown)
+        self._started = True
+
+    def shutdown(self) -> None:
+        """Run lifespan shutdown (registered with atexit; Lambda may freeze before it runs)."""
+        lifespan, self.lifespan = self.lifespan, None
+        if lifespan is not None:
+            lifespan.shutdown(run_coroutine)
+
+    def __call__(self, event: dict[str, Any], context: Any = None) -> dict[str, Any]:
+        with self._lock:  # one loop: requests from several threads (lz serve) take turns
+            if not self._started:
+                self.startup()
+            return super().__call__(event, context)
+
+    def run(self, request: Request) -> Response:
+        cycle = _Cycle(request.body)
+        run_coroutine(_serve(self.app, build_scope(request, self.state), cycle))
+        if cycle.error:
+            raise AppError(cycle.error)
+        if cycle.status is None:
+            raise AppError("ASGI app returned without sending http.response.start")
+        if not cycle.complete:
+            log().warning("lz: ASGI app returned before finishing its response body; sent what it had")
+        return Response(cycle.status, cycle.headers, b"".join(cycle.chunks))

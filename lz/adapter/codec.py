@@ -1,0 +1,173 @@
+"""Byte-level helpers shared by the sources: percent coding, bodies, base64, text types, limits.
+
+Written against the standard library's C parts (binascii, str/bytes methods) instead of
+urllib.parse and base64: those pull in `re` and friends on import, and every cold start pays for it.
+"""
+
+from __future__ import annotations
+
+import binascii
+from typing import Any
+
+from .events import BadRequest, Response
+
+# Lambda refuses a synchronous result over 6 MB with an opaque error; these are the numbers it
+# checks against (the JSON result, not the body). ALB's "1 MB" is taken in decimal, to stay under
+# it whichever unit AWS means.
+LAMBDA_SYNC_LIMIT = 6_291_556
+ALB_LIMIT = 1_000_000
+
+_HEX = "0123456789ABCDEFabcdef"
+_HEXTOBYTE: dict[bytes, bytes] = {}
+_UNRESERVED = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+_QUOTE = tuple(chr(b) if b in _UNRESERVED else f"%{b:02X}" for b in range(256))
+
+
+def unquote_to_bytes(text: str) -> bytes:
+    """Decode %XX escapes once; a malformed escape stays as it is (as browsers and servers do)."""
+    data = text.encode("utf-8", "surrogatepass")
+    if b"%" not in data:
+        return data
+    if not _HEXTOBYTE:
+        _HEXTOBYTE.update(
+            {(a + b).encode(): bytes.fromhex(a + b) for a in _HEX for b in _HEX}
+        )
+    parts = data.split(b"%")
+    out = [parts[0]]
+    hextobyte = _HEXTOBYTE
+    for part in parts[1:]:
+        decoded = hextobyte.get(part[:2])
+        if decoded is None:
+            out.append(b"%")
+            out.append(part)
+        else:
+            out.append(decoded)
+            out.append(part[2:])
+    return b"".join(out)
+
+
+def quote(text: str) -> str:
+    """Percent-encode everything outside RFC 3986's unreserved set, as UTF-8."""
+    if text.isascii() and text.isalnum():
+        return text
+    return "".join(map(_QUOTE.__getitem__, text.encode("utf-8", "surrogatepass")))
+
+
+def encode_query(params: dict[str, Any]) -> str:
+    """Rebuild a query string from API Gateway's already-decoded multi-value map."""
+    parts = []
+    for key, values in params.items():
+        key = quote(key)
+        if isinstance(values, str):
+            values = (values,)
+        for value in values or ():
+            parts.append(f"{key}={quote(value)}" if value is not None else key)
+    return "&".join(parts)
+
+
+def join_values(name: str, values: Any) -> str:
+    """Fold a header's repeated values into one field value (RFC 9110; cookies use '; ')."""
+    if isinstance(values, str):
+        return values
+    values = [v for v in values if isinstance(v, str)]
+    if len(values) == 1:
+        return values[0]
+    return ("; " if name.lower() == "cookie" else ", ").join(values)
+
+
+def decode_body(event: dict[str, Any]) -> bytes:
+    """The request body as bytes, base64-decoded exactly once when the event says so."""
+    body = event.get("body")
+    if not body:
+        return b""
+    if not isinstance(body, str):
+        raise BadRequest(f"event body must be a string, got {type(body).__name__}")
+    if event.get("isBase64Encoded"):
+        try:
+            return binascii.a2b_base64(body, strict_mode=True)
+        except (binascii.Error, ValueError) as exc:
+            raise BadRequest(
+                f"event body is marked isBase64Encoded but is not valid base64 ({exc})"
+            ) from None
+    try:
+        return body.encode("utf-8")
+    except UnicodeEncodeError:
+        raise BadRequest("event body is not valid text (unpaired surrogate)") from None
+
+
+_TEXT_TYPES = frozenset(
+    {
+        "application/json",
+        "application/javascript",
+        "application/x-javascript",
+        "application/ecmascript",
+        "application/xml",
+        "application/xhtml+xml",
+        "application/x-www-form-urlencoded",
+        "application/graphql",
+        "application/x-ndjson",
+        "image/svg+xml",
+    }
+)
+
+
+def is_text(content_type: str | None, extra: frozenset[str]) -> bool:
+    """Whether a body of this type may travel as plain JSON text rather than base64."""
+    if not content_type:
+        return False
+    mime = content_type.split(";", 1)[0].strip().lower()
+    return (
+        mime.startswith("text/")
+        or mime in _TEXT_TYPES
+        or mime.endswith(("+json", "+xml"))
+        or mime in extra
+    )
+
+
+def encode_body(response: Response, head: bool, extra: frozenset[str]) -> tuple[str, bool]:
+    """The body as the result's `body` string and its `isBase64Encoded` flag."""
+    body = response.body
+    if not body or head:
+        return "", False
+    content_type = None
+    content_encoding = False
+    for name, value in response.headers:
+        lname = name.lower()
+        if lname == "content-type":
+            content_type = value
+        elif lname == "content-encoding":
+            content_encoding = True
+    if not content_encoding and is_text(content_type, extra):
+        try:
+            return body.decode("utf-8"), False
+        except UnicodeDecodeError:
+            pass
+    return binascii.b2a_base64(body, newline=False).decode("ascii"), True
+
+
+class PayloadTooLarge(Exception):
+    """The encoded result would exceed what Lambda (or ALB) accepts."""
+
+    def __init__(self, size: int, limit: int, what: str) -> None:
+        super().__init__(
+            f"response of {size:,} bytes exceeds the {what} limit of {limit:,} bytes"
+        )
+        self.size = size
+        self.limit = limit
+        self.what = what
+
+
+def check_size(result: dict[str, Any], body: str, limit: int, what: str) -> None:
+    """Raise PayloadTooLarge before Lambda would refuse the result with an opaque error.
+
+    Only bodies that could come near the limit are measured exactly (JSON escaping can grow text
+    up to six times); small ones cost one comparison.
+    """
+    size = len(body)
+    if size * 6 + 65536 < limit:
+        return
+    import json  # rare path: only for bodies above about a sixth of the limit
+
+    size = len(json.dumps(result, separators=(",", ":")))
+    if size > limit:
+        raise PayloadTooLarge(size, limit, what)

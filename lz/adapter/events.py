@@ -1,0 +1,177 @@
+"""The values that cross the adapter: one Request in, one Response out, and the source detector.
+
+Sources turn their own event shape into a Request; the WSGI and ASGI front ends turn a Request into
+an environ or a scope. Neither side knows the other, so a new event source or a new front end is one
+module, not a change to every pair.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+__all__ = [
+    "AdapterError",
+    "BadRequest",
+    "Options",
+    "Request",
+    "Response",
+    "Source",
+    "UnknownEvent",
+    "detect",
+]
+
+
+class AdapterError(Exception):
+    """Base class of the errors the adapter raises on purpose."""
+
+
+class UnknownEvent(AdapterError):
+    """The event is not an HTTP event from any source lz knows.
+
+    Raised rather than answered with an HTTP error: with no source there is no response shape to
+    answer in, and the dispatcher routes non-HTTP events (tasks, schedules, records) before this.
+    """
+
+
+class BadRequest(AdapterError):
+    """The event came from a known source but cannot be turned into a request (answered with 400)."""
+
+
+class Options:
+    """Per-adapter settings the sources read while parsing."""
+
+    __slots__ = ("base_path", "text_mime_types", "strip_stage")
+
+    def __init__(
+        self,
+        base_path: str | None = None,
+        text_mime_types: tuple[str, ...] | list[str] = (),
+        strip_stage: bool = True,
+    ) -> None:
+        if base_path:
+            base_path = "/" + base_path.strip("/")
+            if base_path == "/":
+                base_path = None
+        self.base_path: str | None = base_path or None
+        self.text_mime_types: frozenset[str] = frozenset(t.lower() for t in text_mime_types)
+        self.strip_stage: bool = strip_stage
+
+
+class Request:
+    """One HTTP request, whatever event it came in.
+
+    `path` is still percent-encoded, exactly as the source delivered it, minus `script_name`; the
+    front ends decode it once, each in the form its spec wants (latin-1 bytes for WSGI, text plus
+    raw bytes for ASGI). `headers` keeps the names as received; repeated values are already joined.
+    """
+
+    __slots__ = (
+        "source",
+        "method",
+        "path",
+        "script_name",
+        "query",
+        "headers",
+        "body",
+        "client",
+        "scheme",
+        "host",
+        "port",
+        "event",
+        "context",
+        "multi",
+    )
+
+    def __init__(
+        self,
+        source: Source,
+        method: str,
+        path: str,
+        script_name: str,
+        query: str,
+        headers: list[tuple[str, str]],
+        body: bytes,
+        client: str | None,
+        scheme: str,
+        host: str,
+        port: int,
+        event: dict[str, Any],
+        context: Any,
+        multi: bool = True,
+    ) -> None:
+        self.source = source
+        self.method = method
+        self.path = path
+        self.script_name = script_name
+        self.query = query
+        self.headers = headers
+        self.body = body
+        self.client = client
+        self.scheme = scheme
+        self.host = host
+        self.port = port
+        self.event = event
+        self.context = context
+        # ALB only: whether the target group has multi-value headers on (it changes the answer).
+        self.multi = multi
+
+
+class Response:
+    """What the app answered: status, header pairs as it sent them, the whole body."""
+
+    __slots__ = ("status", "headers", "body", "reason")
+
+    def __init__(
+        self, status: int, headers: list[tuple[str, str]], body: bytes, reason: str | None = None
+    ) -> None:
+        self.status = status
+        self.headers = headers
+        self.body = body
+        self.reason = reason
+
+
+class Source(Protocol):
+    """One event source: knows its event shape going in and its result shape going out."""
+
+    name: str
+    # The largest JSON result this source accepts from Lambda, in bytes.
+    limit: int
+
+    def matches(self, event: dict[str, Any]) -> bool: ...
+
+    def parse(self, event: dict[str, Any], context: Any, options: Options) -> Request: ...
+
+    def encode(self, response: Response, request: Request, options: Options) -> dict[str, Any]: ...
+
+    def fallback_request(self, event: dict[str, Any], context: Any) -> Request: ...
+
+
+def _sources() -> tuple[Source, ...]:
+    # Imported here, not at module level, so that importing lz.adapter stays cheap; the order is the
+    # order of the checks (most specific shapes first).
+    global _SOURCES
+    if _SOURCES is None:
+        from .sources import alb, function_url, http_v2, rest_v1
+
+        _SOURCES = (function_url.SOURCE, http_v2.SOURCE, alb.SOURCE, rest_v1.SOURCE)
+    return _SOURCES
+
+
+_SOURCES: tuple[Source, ...] | None = None
+
+
+def detect(event: Any) -> Source:
+    """Pick the source whose shape `event` has, or raise UnknownEvent naming what was looked for."""
+    if isinstance(event, dict):
+        for source in _SOURCES or _sources():
+            if source.matches(event):
+                return source
+        keys = ", ".join(sorted(map(str, event))[:12]) or "no keys"
+        got = f"a dict with {keys}"
+    else:
+        got = f"a {type(event).__name__}"
+    raise UnknownEvent(
+        "not an HTTP event lz can serve: looked for API Gateway REST (httpMethod + requestContext), "
+        "HTTP API 2.0 or Function URL (version 2.0 + requestContext.http), ALB "
+        f"(requestContext.elb); got {got}"
+    )

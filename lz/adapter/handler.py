@@ -1,0 +1,85 @@
+"""The call flow every front end shares: detect the source, parse, run the app, encode, and turn
+every failure on the way into an answer in the source's own shape (never an unhandled exception)."""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from .codec import PayloadTooLarge
+from .events import BadRequest, Options, Request, Response, Source, UnknownEvent, detect
+from .log import log, request_id
+
+_TEXT = [("Content-Type", "text/plain; charset=utf-8")]
+
+
+class AppError(Exception):
+    """The app answered something that is not a valid response (says what was wrong)."""
+
+
+def error_response(status: int, message: str) -> Response:
+    return Response(status, list(_TEXT), message.encode())
+
+
+class Adapter:
+    """Base of WSGIAdapter and ASGIAdapter; subclasses provide `run(request) -> Response`."""
+
+    def __init__(
+        self,
+        app: Callable[..., Any],
+        *,
+        base_path: str | None = None,
+        text_mime_types: tuple[str, ...] | list[str] = (),
+        strip_stage: bool = True,
+    ) -> None:
+        self.app = app
+        self.options = Options(base_path, text_mime_types, strip_stage)
+
+    def run(self, request: Request) -> Response:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def __call__(self, event: dict[str, Any], context: Any = None) -> dict[str, Any]:
+        source = detect(event)
+        options = self.options
+        try:
+            request = source.parse(event, context, options)
+        except BadRequest as exc:
+            return self._fail(source, event, context, 400, "Bad Request", str(exc))
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            return self._fail(
+                source, event, context, 400, "Bad Request", f"malformed {source.name} event: {exc!r}"
+            )
+        try:
+            response = self.run(request)
+        except AppError as exc:
+            log().error(
+                "lz: invalid response from the app (request_id=%s, %s %s): %s",
+                request_id(context), request.method, request.path, exc,
+            )
+            response = error_response(500, "Internal Server Error")
+        except Exception:
+            log().exception(
+                "lz: unhandled exception in the app (request_id=%s, %s %s)",
+                request_id(context), request.method, request.path,
+            )
+            response = error_response(500, "Internal Server Error")
+        try:
+            return source.encode(response, request, options)
+        except PayloadTooLarge as exc:
+            log().error(
+                "lz: %s (request_id=%s, %s %s); answered 502 instead. Return less, or serve big "
+                "files from S3 with a presigned URL.",
+                exc, request_id(context), request.method, request.path,
+            )
+            message = f"Bad Gateway: the {exc.what} limit was exceeded ({exc.size:,} bytes)."
+            return source.encode(error_response(502, message), request, options)
+
+    def _fail(
+        self, source: Source, event: dict[str, Any], context: Any, status: int, title: str,
+        detail: str,
+    ) -> dict[str, Any]:
+        log().warning("lz: %s (request_id=%s)", detail, request_id(context))
+        request = source.fallback_request(event, context)
+        return source.encode(error_response(status, f"{title}: {detail}"), request, self.options)
+
+
+__all__ = ["Adapter", "AppError", "UnknownEvent", "error_response"]

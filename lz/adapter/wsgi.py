@@ -1,0 +1,154 @@
+"""WSGI front end: Request -> PEP 3333 environ, run the app, collect its Response.
+
+The environ is built in one pass with header names translated through a cache, because this is the
+hot path: a dozen headers are translated once per execution environment, not once per request.
+"""
+
+from __future__ import annotations
+
+import sys
+from io import BytesIO
+from typing import Any, Callable
+
+from .codec import unquote_to_bytes
+from .events import Request, Response
+from .handler import Adapter, AppError
+
+_CGI: dict[str, str] = {}
+
+
+def _cgi_key(name: str) -> str:
+    """The environ key for a request header; '' for headers the environ must not take from it.
+
+    Names with '_' are dropped: they would land on the same key as their '-' twin and let a client
+    overwrite a header the AWS front set (as gunicorn and nginx do by default). Content-Length comes
+    from the decoded body instead, which is what the app will actually read.
+    """
+    key = _CGI.get(name)
+    if key is None:
+        upper = name.upper()
+        if "_" in upper or upper == "CONTENT-LENGTH":
+            key = ""
+        elif upper == "CONTENT-TYPE":
+            key = "CONTENT_TYPE"
+        else:
+            key = "HTTP_" + upper.replace("-", "_")
+        if len(_CGI) > 4096:  # client-chosen names: keep the cache bounded
+            _CGI.clear()
+        _CGI[name] = key
+    return key
+
+
+def _native(text: str) -> str:
+    """A PEP 3333 native string: bytes as latin-1 code points."""
+    try:
+        text.encode("latin-1")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-8").decode("latin-1")
+
+
+def build_environ(request: Request) -> dict[str, Any]:
+    path = request.path
+    if "%" in path or not path.isascii():
+        path = unquote_to_bytes(path).decode("latin-1")
+    query = request.query
+    if not query.isascii():
+        query = _native(query)
+    body = request.body
+    environ = {
+        "REQUEST_METHOD": request.method,
+        "SCRIPT_NAME": request.script_name,
+        "PATH_INFO": path,
+        "QUERY_STRING": query,
+        "CONTENT_LENGTH": str(len(body)),
+        "SERVER_NAME": request.host,
+        "SERVER_PORT": str(request.port),
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": request.client or "127.0.0.1",
+        "wsgi.version": (1, 0),
+        "wsgi.url_scheme": request.scheme,
+        "wsgi.input": BytesIO(body),
+        "wsgi.errors": sys.stderr,
+        "wsgi.multithread": False,
+        "wsgi.multiprocess": False,
+        "wsgi.run_once": False,
+        "aws.event": request.event,
+        "aws.context": request.context,
+    }
+    cache = _CGI
+    for name, value in request.headers:
+        key = cache.get(name)
+        if key is None:
+            key = _cgi_key(name)
+        if not key:
+            continue
+        if not value.isascii():
+            value = _native(value)
+        if key in environ:
+            environ[key] += ("; " if key == "HTTP_COOKIE" else ", ") + value
+        else:
+            environ[key] = value
+    return environ
+
+
+def _status(status: Any) -> int:
+    if (
+        type(status) is not str
+        or len(status) < 3
+        or not status[:3].isdigit()
+        or (len(status) > 3 and status[3] != " ")
+    ):
+        raise AppError(f"WSGI status must be a string like '200 OK', got {status!r}")
+    return int(status[:3])
+
+
+def _headers(headers: Any) -> list[tuple[str, str]]:
+    if type(headers) is not list:
+        try:
+            headers = list(headers)
+        except TypeError:
+            raise AppError(f"WSGI headers must be a list, got {type(headers).__name__}") from None
+    for header in headers:
+        if (
+            type(header) is not tuple
+            or len(header) != 2
+            or type(header[0]) is not str
+            or type(header[1]) is not str
+        ):
+            raise AppError(f"WSGI header must be a (str, str) tuple, got {header!r}")
+    return headers
+
+
+class WSGIAdapter(Adapter):
+    """Serve a WSGI app from Lambda HTTP events: `handler = WSGIAdapter(app)`."""
+
+    def run(self, request: Request) -> Response:
+        chunks: list[bytes] = []
+        started: list[Any] = []
+
+        def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None):
+            # Nothing is sent before the app returns, so a second call (error pages, PEP 3333's
+            # exc_info case) simply replaces the first.
+            started[:] = (status, headers)
+            return chunks.append
+
+        result = self.app(build_environ(request), start_response)
+        try:
+            if type(result) is list and not chunks:
+                chunks = result
+            else:
+                for data in result:
+                    chunks.append(data)
+        finally:
+            close: Callable[[], Any] | None = getattr(result, "close", None)
+            if close is not None:
+                close()
+        if not started:
+            raise AppError("WSGI app returned without calling start_response")
+        try:
+            body = b"".join(chunks)
+        except TypeError:
+            bad = next(c for c in chunks if not isinstance(c, (bytes, bytearray, memoryview)))
+            raise AppError(f"WSGI app yielded {type(bad).__name__}, expected bytes") from None
+        return Response(_status(started[0]), _headers(started[1]), body, started[0][4:] or None)

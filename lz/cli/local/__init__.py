@@ -1,0 +1,1 @@
+"""Running lz apps locally through the same event path Lambda uses."""
