@@ -89,7 +89,7 @@ def _latin1(text: str) -> bytes:
     try:
         return text.encode("latin-1")
     except UnicodeEncodeError:
-        return text.encode("utf-8")
+        return text.encode("utf-8", "surrogatepass")
 
 
 def build_scope(request: Request, state: dict[str, Any] | None) -> dict[str, Any]:

@@ -45,7 +45,7 @@ def _native(text: str) -> str:
         text.encode("latin-1")
         return text
     except UnicodeEncodeError:
-        return text.encode("utf-8").decode("latin-1")
+        return text.encode("utf-8", "surrogatepass").decode("latin-1")
 
 
 def build_environ(request: Request) -> dict[str, Any]:

@@ -29,7 +29,10 @@ class RestV1:
     limit = LAMBDA_SYNC_LIMIT
 
     def matches(self, event: dict[str, Any]) -> bool:
-        return "httpMethod" in event and "elb" not in (event.get("requestContext") or ())
+        if "httpMethod" not in event:
+            return False
+        rc = event.get("requestContext")
+        return not (isinstance(rc, dict) and "elb" in rc)
 
     def parse(self, event: dict[str, Any], context: Any, options: Options) -> Request:
         method = string(event, "httpMethod")

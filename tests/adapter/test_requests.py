@@ -1,0 +1,258 @@
+"""What the app sees: paths, stages, query strings, headers, client address and bodies, for every
+source and both front ends (issue items 1-6)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from urllib.parse import parse_qsl
+
+import pytest
+
+from tests.builders import KINDS, Context, make, response_body
+from tests.conftest import echo, echo_handler
+
+V2_KINDS = ("http_v2", "function_url")
+
+
+# 1. Paths -----------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_escapes_are_decoded_exactly_once_and_trailing_slash_is_kept(front: str, kind: str) -> None:
+    seen = echo(front, make(kind, path="/a%2Fb/caf%C3%A9/%2541/"))
+    assert seen["path"] == "/a/b/café/%41/"
+
+
+@pytest.mark.parametrize("kind", V2_KINDS)
+def test_v2_uses_raw_path_not_request_context_path(front: str, kind: str) -> None:
+    event = make(kind, path="/files/a%2Fb")
+    event["requestContext"]["http"]["path"] = "/files/a/b"  # what AWS puts there: already decoded
+    seen = echo(front, event)
+    assert seen["path"] == "/files/a/b"
+    if front == "asgi":
+        assert seen["raw_path"] == "/files/a%2Fb"  # the escape survives where ASGI keeps it
+
+
+def test_asgi_raw_path_includes_the_stage_prefix_as_the_client_sent_it() -> None:
+    seen = echo("asgi", make("http_v2", path="/x%20y", stage="dev"))
+    assert seen["raw_path"] == "/dev/x%20y"
+    assert seen["root_path"] == "/dev" and seen["script_name"] == "/dev"
+
+
+def test_rest_uses_path_even_for_nested_proxy_resources(front: str) -> None:
+    event = make("rest_v1", path="/user/session")
+    event["resource"] = "/user/{proxy+}"
+    event["pathParameters"] = {"proxy": "session"}
+    event["requestContext"]["path"] = "/dev/user/session"
+    assert echo(front, event)["path"] == "/user/session"
+
+
+# 2. Stage and base path ---------------------------------------------------------------------------
+
+def test_rest_on_execute_api_host_puts_stage_in_script_name(front: str) -> None:
+    seen = echo(front, make("rest_v1", path="/hello", stage="dev"))
+    assert (seen["script_name"], seen["path"]) == ("/dev", "/hello")
+
+
+def test_rest_on_custom_domain_has_no_stage_prefix(front: str) -> None:
+    seen = echo(front, make("rest_v1", path="/hello", stage="dev", host="api.example.com"))
+    assert (seen["script_name"], seen["path"]) == ("", "/hello")
+
+
+@pytest.mark.parametrize("kind", ["rest_v1", "http_v2", "alb_multi"])
+def test_configured_base_path_is_stripped_for_custom_domains(front: str, kind: str) -> None:
+    event = make(kind, path="/v1/hello", host="api.example.com")
+    seen = echo(front, event, base_path="/v1/")
+    assert (seen["script_name"], seen["path"]) == ("/v1", "/hello")
+    # a path that merely starts with the same letters is not under the base path
+    seen = echo(front, make(kind, path="/v10/hello", host="api.example.com"), base_path="v1")
+    assert (seen["script_name"], seen["path"]) == ("", "/v10/hello")
+
+
+def test_strip_stage_off_keeps_everything_in_path(front: str) -> None:
+    seen = echo(front, make("http_v2", path="/hello", stage="dev"), strip_stage=False)
+    assert (seen["script_name"], seen["path"]) == ("", "/dev/hello")
+    seen = echo(front, make("rest_v1", path="/hello", stage="dev"), strip_stage=False)
+    assert (seen["script_name"], seen["path"]) == ("", "/hello")
+
+
+@pytest.mark.parametrize("kind", ["http_v2", "http_v1"])
+def test_named_http_api_stage_moves_from_path_to_script_name(front: str, kind: str) -> None:
+    seen = echo(front, make(kind, path="/hello/", stage="dev"))
+    assert (seen["script_name"], seen["path"]) == ("/dev", "/hello/")
+    seen = echo(front, make(kind, path="/hello", stage="$default"))
+    assert (seen["script_name"], seen["path"]) == ("", "/hello")
+
+
+def test_stage_root_alone_is_an_empty_path(front: str) -> None:
+    event = make("http_v2", stage="dev")
+    event["rawPath"] = "/dev"
+    seen = echo(front, event)
+    assert (seen["script_name"], seen["path"]) == ("/dev", "")
+    event["rawPath"] = "/devices"  # not the stage segment
+    seen = echo(front, event)
+    assert (seen["script_name"], seen["path"]) == ("", "/devices")
+
+
+def test_function_url_never_has_a_stage(front: str) -> None:
+    event = make("function_url", path="/dev/hello")
+    event["requestContext"]["stage"] = "dev"
+    seen = echo(front, event)
+    assert (seen["script_name"], seen["path"]) == ("", "/dev/hello")
+
+
+# 3. Query strings ---------------------------------------------------------------------------------
+
+TRICKY = [("a", "1"), ("a", "2"), ("q", "x+y & z=w"), ("sp ace", "ü ö/?#%"), ("empty", "")]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_query_values_survive_every_source(front: str, kind: str) -> None:
+    pairs = TRICKY if kind != "alb_single" else [p for p in TRICKY if p[0] != "a"] + [("a", "2")]
+    seen = echo(front, make(kind, query=pairs))
+    assert parse_qsl(seen["query"], keep_blank_values=True) == pairs
+
+
+def test_rest_values_are_reencoded_never_left_raw(front: str) -> None:
+    seen = echo(front, make("rest_v1", query=[("q", "a+b&c=d")]))
+    assert seen["query"] == "q=a%2Bb%26c%3Dd"
+
+
+@pytest.mark.parametrize("kind", ["alb_multi", "alb_single"])
+def test_alb_values_are_not_encoded_twice(front: str, kind: str) -> None:
+    event = make(kind)
+    key = "multiValueQueryStringParameters" if kind == "alb_multi" else "queryStringParameters"
+    event[key] = {"q": ["a%20b%2Bc"] if kind == "alb_multi" else "a%20b%2Bc"}
+    assert echo(front, event)["query"] == "q=a%20b%2Bc"
+
+
+@pytest.mark.parametrize("kind", V2_KINDS)
+def test_v2_raw_query_string_passes_byte_for_byte(front: str, kind: str) -> None:
+    event = make(kind)
+    event["rawQueryString"] = "a=1&a=2&bad=%zz&flag&x=%2B+y"
+    assert echo(front, event)["query"] == "a=1&a=2&bad=%zz&flag&x=%2B+y"
+
+
+# 4. Request headers -------------------------------------------------------------------------------
+
+def _header(seen: dict, front: str, name: str) -> str | None:
+    if front == "wsgi":
+        special = {"content-type": "content_type", "content-length": "content_length"}
+        if name in special:
+            return seen[special[name]]
+        return seen["headers"].get("HTTP_" + name.upper().replace("-", "_"))
+    return seen["headers"].get(name)
+
+
+@pytest.mark.parametrize("kind", ["rest_v1", "http_v1", "alb_multi"])
+def test_repeated_headers_are_joined(front: str, kind: str) -> None:
+    event = make(kind, headers=[("X-Multi", "a"), ("X-Multi", "b"),
+                                ("Cookie", "a=1"), ("Cookie", "b=2")])
+    seen = echo(front, event)
+    assert _header(seen, front, "x-multi") == "a, b"
+    assert _header(seen, front, "cookie") == "a=1; b=2"
+
+
+@pytest.mark.parametrize("kind", V2_KINDS)
+def test_v2_cookies_array_becomes_one_cookie_header(front: str, kind: str) -> None:
+    seen = echo(front, make(kind, headers=[("Cookie", "a=1; b=2"), ("Cookie", "c=3")]))
+    assert _header(seen, front, "cookie") == "a=1; b=2; c=3"
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_host_content_type_and_length_reach_their_cgi_names(front: str, kind: str) -> None:
+    event = make(kind, method="POST", headers=[("Content-Type", "application/json"),
+                                               ("Content-Length", "999")], body=b'{"a": 1}')
+    seen = echo(front, event)
+    assert _header(seen, front, "content-type") == "application/json"
+    if front == "wsgi":
+        assert seen["content_length"] == "8"  # what the app can actually read
+        assert "HTTP_CONTENT_TYPE" not in seen["headers"]
+        assert "HTTP_CONTENT_LENGTH" not in seen["headers"]
+    assert _header(seen, front, "host")
+    assert seen["body_len"] == 8
+
+
+def test_header_names_with_underscores_cannot_impersonate_dashed_ones() -> None:
+    event = make("rest_v1", headers=[("X-Forwarded-For", "203.0.113.9"),
+                                     ("X_Forwarded_For", "6.6.6.6"), ("X-Real", "1")])
+    seen = echo("wsgi", event)
+    assert seen["headers"]["HTTP_X_FORWARDED_FOR"] == "203.0.113.9"
+    assert seen["headers"]["HTTP_X_REAL"] == "1"
+
+
+# 5. Client address --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("kind", ["rest_v1", "http_v1", "http_v2", "function_url"])
+def test_client_comes_from_request_context_never_from_x_forwarded_for(front: str, kind: str) -> None:
+    event = make(kind, source_ip="198.51.100.23", headers=[("X-Forwarded-For", "6.6.6.6")])
+    assert echo(front, event)["remote_addr"] == "198.51.100.23"
+
+
+@pytest.mark.parametrize("kind", ["alb_multi", "alb_single"])
+def test_alb_client_is_the_right_most_forwarded_entry(front: str, kind: str) -> None:
+    event = make(kind, source_ip="198.51.100.23")
+    assert echo(front, event)["remote_addr"] == "198.51.100.23"
+
+
+def test_missing_client_address_is_none_in_asgi() -> None:
+    event = make("http_v2")
+    del event["requestContext"]["http"]["sourceIp"]
+    assert echo("asgi", event)["client"] is None
+
+
+# 6. Bodies ----------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_base64_bodies_are_decoded_exactly_once(front: str, kind: str) -> None:
+    data = b"aGVsbG8="  # itself valid base64: decoding twice would give b"hello"
+    seen = echo(front, make(kind, method="POST", body=data, binary=True))
+    assert seen["body_sha256"] == hashlib.sha256(data).hexdigest()
+    seen = echo(front, make(kind, method="POST", body=data, binary=False))
+    assert seen["body_sha256"] == hashlib.sha256(data).hexdigest()
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_empty_and_missing_bodies(front: str, kind: str) -> None:
+    event = make(kind, method="POST")
+    event.pop("body", None)
+    assert echo(front, event)["body_len"] == 0
+    event["body"] = None
+    assert echo(front, event)["body_len"] == 0
+    event["body"] = ""
+    assert echo(front, event)["body_len"] == 0
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_one_megabyte_binary_upload_arrives_intact(front: str, kind: str) -> None:
+    data = os.urandom(1024 * 1024)
+    event = make(kind, method="PUT", body=data, headers=[("Content-Type", "application/octet-stream")])
+    seen = echo(front, event)
+    assert seen["body_len"] == len(data)
+    assert seen["body_sha256"] == hashlib.sha256(data).hexdigest()
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_invalid_base64_body_is_a_400_that_says_so(front: str, kind: str, caplog) -> None:
+    event = make(kind, method="POST")
+    event["body"], event["isBase64Encoded"] = "not base64!!", True
+    result = echo_handler(front)(event, Context("req-bad64"))
+    assert result["statusCode"] == 400
+    assert b"not valid base64" in response_body(result)
+    assert "req-bad64" in caplog.text
+
+
+# 11. The raw event and context reach the app ------------------------------------------------------
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_event_and_context_are_reachable(front: str, kind: str) -> None:
+    seen = echo(front, make(kind))
+    assert seen["has_event"] is True
+    assert seen["request_id"] == "req-0001"
+
+
+def test_scheme_and_server_come_from_forwarded_headers(front: str) -> None:
+    seen = echo(front, make("rest_v1", path="/x"))
+    assert seen["scheme"] == "https"
+    assert seen["server"][0] == "1234567890.execute-api.us-east-1.amazonaws.com"
+    assert str(seen["server"][1]) == "443"
