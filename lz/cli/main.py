@@ -30,3 +30,5 @@ def serve(app_spec: str, front: str, stage: str, host: str, port: int, reload: b
         run(app_spec, front, stage, host, port, reload)
     except (ImportError, ValueError) as exc:
         raise click.ClickException(str(exc)) from None
+if __name__ == "__main__":
+    cli()
