@@ -82,8 +82,12 @@ def make(
             event["path"] = path if stage == "$default" else f"/{stage}{path}"
         event["httpMethod"] = event["requestContext"]["httpMethod"] = method
         event["requestContext"]["stage"] = stage
-        hosts = [("Host", host or event["requestContext"]["domainName"])]
-        mv = _group(hosts + [h for h in headers if h[0].lower() != "host"])
+        # API Gateway always sets these three itself (X-Forwarded-For gets the client appended).
+        given = {h[0].lower() for h in headers}
+        aws = [("Host", host or event["requestContext"]["domainName"])]
+        aws += [(k, v) for k, v in (("X-Forwarded-For", source_ip), ("X-Forwarded-Proto", "https"),
+                                    ("X-Forwarded-Port", "443")) if k.lower() not in given]
+        mv = _group(aws + [h for h in headers if h[0].lower() != "host"])
         event["multiValueHeaders"] = mv
         event["headers"] = {k: v[-1] for k, v in mv.items()}
         q = _group(query)
@@ -102,6 +106,11 @@ def make(
             {k: ",".join(v) for k, v in _group(query).items()} or None
         )
         h: dict[str, str] = {"host": host or event["requestContext"]["domainName"]}
+        given = {k.lower() for k, _ in headers}
+        for k, v in (("x-forwarded-for", source_ip), ("x-forwarded-proto", "https"),
+                     ("x-forwarded-port", "443")):
+            if k not in given:
+                h[k] = v  # HTTP APIs and Function URLs always set these
         cookies: list[str] = []
         for name, value in headers:
             name = name.lower()
@@ -126,7 +135,8 @@ def make(
         event["path"] = path
         encoded = [(quote(k, safe=""), quote(v, safe="")) for k, v in query]
         hs = [("host", host or "lambda-846800462-us-east-1.elb.amazonaws.com"),
-              ("x-forwarded-for", f"198.51.100.77, {source_ip}")]
+              ("x-forwarded-for", f"198.51.100.77, {source_ip}"),
+              ("x-forwarded-proto", "https"), ("x-forwarded-port", "443")]
         hs += [(k.lower(), v) for k, v in headers if k.lower() not in ("host", "x-forwarded-for")]
         if kind == "alb_multi":
             event["multiValueQueryStringParameters"] = _group(encoded)

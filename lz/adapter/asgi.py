@@ -101,6 +101,8 @@ def build_scope(request: Request, state: dict[str, Any] | None) -> dict[str, Any
     lower = _LOWER
     headers = []
     for name, value in request.headers:
+        if type(value) is not str:
+            continue
         key = lower.get(name)
         if key is None:
             key = _header_name(name)

@@ -7,15 +7,21 @@ urllib.parse and base64: those pull in `re` and friends on import, and every col
 from __future__ import annotations
 
 import binascii
-from typing import Any
 
-from .events import BadRequest, Response
+from .events import BadRequest
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 # Lambda refuses a synchronous result over 6 MB with an opaque error; these are the numbers it
 # checks against (the JSON result, not the body). ALB's "1 MB" is taken in decimal, to stay under
 # it whichever unit AWS means.
 LAMBDA_SYNC_LIMIT = 6_291_556
 ALB_LIMIT = 1_000_000
+# Bodies up to this many characters cannot make even an ALB result too large, however much JSON
+# escaping grows them (at most six times), so only longer ones are measured.
+SIZE_CHECK_FROM = (ALB_LIMIT - 65536) // 6
 
 _HEX = "0123456789ABCDEFabcdef"
 _HEXTOBYTE: dict[bytes, bytes] = {}
@@ -111,33 +117,38 @@ _TEXT_TYPES = frozenset(
 )
 
 
+_TEXT_CACHE: dict[tuple[str, frozenset[str]], bool] = {}
+
+
 def is_text(content_type: str | None, extra: frozenset[str]) -> bool:
     """Whether a body of this type may travel as plain JSON text rather than base64."""
     if not content_type:
         return False
+    key = (content_type, extra)
+    known = _TEXT_CACHE.get(key)
+    if known is not None:
+        return known
     mime = content_type.split(";", 1)[0].strip().lower()
-    return (
+    text = (
         mime.startswith("text/")
         or mime in _TEXT_TYPES
         or mime.endswith(("+json", "+xml"))
         or mime in extra
     )
+    if len(_TEXT_CACHE) > 1024:
+        _TEXT_CACHE.clear()
+    _TEXT_CACHE[key] = text
+    return text
 
 
-def encode_body(response: Response, head: bool, extra: frozenset[str]) -> tuple[str, bool]:
-    """The body as the result's `body` string and its `isBase64Encoded` flag."""
-    body = response.body
-    if not body or head:
-        return "", False
-    content_type = None
-    content_encoding = False
-    for name, value in response.headers:
-        lname = name.lower()
-        if lname == "content-type":
-            content_type = value
-        elif lname == "content-encoding":
-            content_encoding = True
-    if not content_encoding and is_text(content_type, extra):
+def encode_body(
+    body: bytes, content_type: str | None, encoded: bool, extra: frozenset[str]
+) -> tuple[str, bool]:
+    """A non-empty body as the result's `body` string and its `isBase64Encoded` flag.
+
+    `encoded`: the response had a Content-Encoding (gzip text is still binary).
+    """
+    if not encoded and is_text(content_type, extra):
         try:
             return body.decode("utf-8"), False
         except UnicodeDecodeError:
@@ -163,8 +174,7 @@ def check_size(result: dict[str, Any], body: str, limit: int, what: str) -> None
     Only bodies that could come near the limit are measured exactly (JSON escaping can grow text
     up to six times); small ones cost one comparison.
     """
-    size = len(body)
-    if size * 6 + 65536 < limit:
+    if len(body) * 6 + 65536 < limit:
         return
     import json  # rare path: only for bodies above about a sixth of the limit
 

@@ -81,7 +81,7 @@ def build_environ(request: Request) -> dict[str, Any]:
         key = cache.get(name)
         if key is None:
             key = _cgi_key(name)
-        if not key:
+        if not key or type(value) is not str:
             continue
         if not value.isascii():
             value = _native(value)
@@ -92,18 +92,7 @@ def build_environ(request: Request) -> dict[str, Any]:
     return environ
 
 
-def _status(status: Any) -> int:
-    if (
-        type(status) is not str
-        or len(status) < 3
-        or not status[:3].isdigit()
-        or (len(status) > 3 and status[3] != " ")
-    ):
-        raise AppError(f"WSGI status must be a string like '200 OK', got {status!r}")
-    return int(status[:3])
-
-
-def _headers(headers: Any) -> list[tuple[str, str]]:
+def _check_headers(headers: Any) -> list[tuple[str, str]]:
     if type(headers) is not list:
         try:
             headers = list(headers)
@@ -146,9 +135,17 @@ class WSGIAdapter(Adapter):
                 close()
         if not started:
             raise AppError("WSGI app returned without calling start_response")
+        status, headers = started
+        if (
+            type(status) is not str
+            or len(status) < 3
+            or not status[:3].isdigit()
+            or status[3:4] not in ("", " ")
+        ):
+            raise AppError(f"WSGI status must be a string like '200 OK', got {status!r}")
         try:
-            body = b"".join(chunks)
+            body = chunks[0] if len(chunks) == 1 and type(chunks[0]) is bytes else b"".join(chunks)
         except TypeError:
             bad = next(c for c in chunks if not isinstance(c, (bytes, bytearray, memoryview)))
             raise AppError(f"WSGI app yielded {type(bad).__name__}, expected bytes") from None
-        return Response(_status(started[0]), _headers(started[1]), body, started[0][4:] or None)
+        return Response(int(status[:3]), _check_headers(headers), body, status[4:] or None)

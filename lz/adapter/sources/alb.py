@@ -8,20 +8,31 @@ the right-most X-Forwarded-For entry: ALB appends it, anything to its left is th
 
 from __future__ import annotations
 
-from typing import Any
-
 from ..codec import ALB_LIMIT, check_size, decode_body, encode_body
 from ..events import BadRequest, Options, Request, Response
-from .common import find, first, header_list, multi_value_headers, server, string
+from .common import header_list, multi_headers, server, single_headers, string
+from .rest_v1 import split_prefix
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+
+_REASONS: dict[int, str] = {}
 
 
 def _reason(status: int) -> str:
-    try:
+    """"404 Not Found": the statusDescription ALB requires, with the standard reason phrase."""
+    line = _REASONS.get(status)
+    if line is None:
         from http import HTTPStatus
 
-        return HTTPStatus(status).phrase
-    except ValueError:
-        return "Unknown"
+        try:
+            line = f"{status} {HTTPStatus(status).phrase}"
+        except ValueError:
+            line = f"{status} Unknown"
+        _REASONS[status] = line
+    return line
 
 
 def _raw_query(params: dict[str, Any]) -> str:
@@ -45,16 +56,13 @@ class Alb:
     def parse(self, event: dict[str, Any], context: Any, options: Options) -> Request:
         method = string(event, "httpMethod")
         path = string(event, "path", "/") or "/"
-        multi = isinstance(event.get("multiValueHeaders"), dict)
-        headers = header_list(event)
-        hmap = event.get("multiValueHeaders") or event.get("headers") or {}
+        multi = type(event.get("multiValueHeaders")) is dict
+        headers, hmap = header_list(event)
         scheme, host, port = server(hmap)
 
         script_name = ""
         base = options.base_path
         if base:
-            from .rest_v1 import split_prefix
-
             rest = split_prefix(path, base)
             if rest is not None:
                 script_name, path = base, rest
@@ -62,16 +70,14 @@ class Alb:
         params = event.get("multiValueQueryStringParameters") or event.get(
             "queryStringParameters"
         )
-        if params and not isinstance(params, dict):
+        if params and type(params) is not dict:
             raise BadRequest("queryStringParameters must be an object")
         query = _raw_query(params) if params else ""
 
         client = None
-        forwarded = find(hmap, "x-forwarded-for")
-        if isinstance(forwarded, list):
-            forwarded = ",".join(v for v in forwarded if isinstance(v, str))
-        if isinstance(forwarded, str) and forwarded:
-            client = forwarded.rsplit(",", 1)[-1].strip() or None
+        for name, value in headers:  # already joined: the right-most entry is ALB's own
+            if name.lower() == "x-forwarded-for":
+                client = value.rsplit(",", 1)[-1].strip() or None
 
         return Request(
             self,
@@ -91,51 +97,36 @@ class Alb:
         )
 
     def encode(self, response: Response, request: Request, options: Options) -> dict[str, Any]:
-        body, b64 = encode_body(response, request.method == "HEAD", options.text_mime_types)
         status = response.status
-        result: dict[str, Any] = {
-            "statusCode": status,
-            "statusDescription": f"{status} {_reason(status)}",
-            "isBase64Encoded": b64,
-            "body": body,
-        }
+        result: dict[str, Any] = {"statusCode": status, "statusDescription": _reason(status)}
         if request.multi:
-            result["multiValueHeaders"] = multi_value_headers(response.headers)
+            result["multiValueHeaders"], content_type, encoded = multi_headers(response.headers)
         else:
-            result["headers"] = self._single_headers(response.headers, request)
+            headers, dropped, content_type, encoded = single_headers(response.headers, None)
+            result["headers"] = headers
+            if dropped:
+                from ..log import log, request_id
+
+                log().warning(
+                    "lz: ALB target group is in single-value header mode, so only the first "
+                    "Set-Cookie can be sent; dropped cookies %s (request_id=%s). Turn on "
+                    "multi-value headers on the target group (lambda.multi_value_headers.enabled).",
+                    ", ".join(c.split("=", 1)[0] for c in dropped), request_id(request.context),
+                )
+        body = response.body
+        if body and request.method != "HEAD":
+            body, b64 = encode_body(body, content_type, encoded, options.text_mime_types)
+        else:
+            body, b64 = "", False
+        result["body"] = body
+        result["isBase64Encoded"] = b64
         check_size(result, body, self.limit, "ALB 1 MB response")
         return result
 
-    @staticmethod
-    def _single_headers(headers: list[tuple[str, str]], request: Request) -> dict[str, str]:
-        out: dict[str, str] = {}
-        names: dict[str, str] = {}
-        dropped: list[str] = []
-        for name, value in headers:
-            lname = name.lower()
-            seen = names.get(lname)
-            if seen is None:
-                names[lname] = name
-                out[name] = value
-            elif lname == "set-cookie":
-                dropped.append(value.split("=", 1)[0])
-            else:
-                out[seen] = f"{out[seen]}, {value}"
-        if dropped:
-            from ..log import log
-
-            log().warning(
-                "lz: ALB target group is in single-value header mode, so only the first "
-                "Set-Cookie can be sent; dropped cookies %s (request_id=%s). Turn on "
-                "multi-value headers on the target group (lambda.multi_value_headers.enabled).",
-                ", ".join(dropped),
-                getattr(request.context, "aws_request_id", "-"),
-            )
-        return out
-
     def fallback_request(self, event: dict[str, Any], context: Any) -> Request:
-        method = first(event.get("httpMethod")) or "GET"
-        multi = isinstance(event.get("multiValueHeaders"), dict)
+        method = event.get("httpMethod")
+        method = method if type(method) is str else "GET"
+        multi = type(event.get("multiValueHeaders")) is dict
         return Request(
             self, method, "/", "", "", [], b"", None, "https", "", 443, event, context, multi
         )

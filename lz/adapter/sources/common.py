@@ -1,68 +1,77 @@
-"""Pieces the sources share: header lists, the few headers a server needs, result headers."""
+"""Pieces the sources share: request headers from 1.0-shaped events, the few headers a server
+needs, and response headers in the shapes AWS wants. Written for the hot path: one pass each."""
 
 from __future__ import annotations
-
-from typing import Any
 
 from ..codec import join_values
 from ..events import BadRequest
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
-def header_list(event: dict[str, Any]) -> list[tuple[str, str]]:
-    """Request headers from a 1.0-shaped event; `multiValueHeaders` wins over `headers`."""
+
+def header_list(event: dict[str, Any]) -> tuple[list[tuple[str, str]], dict[str, Any]]:
+    """Request headers of a 1.0-shaped event (`multiValueHeaders` wins), and the map they came from."""
     multi = event.get("multiValueHeaders")
     if multi:
-        if not isinstance(multi, dict):
+        if type(multi) is not dict:
             raise BadRequest("multiValueHeaders must be an object")
-        return [
-            (name, join_values(name, values))
-            for name, values in multi.items()
-            if isinstance(values, (list, str))
-        ]
+        out = []
+        for name, values in multi.items():
+            if type(values) is list:
+                if len(values) == 1:
+                    values = values[0]
+                else:
+                    values = join_values(name, values)
+            if type(values) is str:
+                out.append((name, values))
+        return out, multi
     single = event.get("headers")
     if not single:
-        return []
-    if not isinstance(single, dict):
+        return [], {}
+    if type(single) is not dict:
         raise BadRequest("headers must be an object")
-    return [(name, value) for name, value in single.items() if isinstance(value, str)]
+    return list(single.items()), single
 
 
-def find(headers: dict[str, Any], name: str) -> Any:
-    """Case-insensitive header lookup that is cheap for the usual spellings."""
-    value = headers.get(name)
-    if value is None:
-        value = headers.get(name.title())
-        if value is None:
-            for key, candidate in headers.items():
-                if key.lower() == name:
-                    return candidate
-    return value
+_SERVER_HEADERS = ("x-forwarded-proto", "host", "x-forwarded-port")
 
 
-def first(value: Any) -> str | None:
-    """A single-value view of a header that may arrive as a list."""
-    if isinstance(value, list):
-        value = value[0] if value and isinstance(value[0], str) else None
-    return value if isinstance(value, str) else None
+def _first(value: Any) -> str | None:
+    if type(value) is list:
+        value = value[0] if value else None
+    return value if type(value) is str else None
 
 
 def server(headers: dict[str, Any]) -> tuple[str, str, int]:
-    """(scheme, host, port) as the client addressed us, from headers the AWS front sets."""
-    scheme = first(find(headers, "x-forwarded-proto")) or "https"
-    host = first(find(headers, "host")) or "localhost"
-    port_text = first(find(headers, "x-forwarded-port"))
-    if port_text and port_text.isdigit():
-        port = int(port_text)
-    else:
-        port = 443 if scheme == "https" else 80
+    """(scheme, host, port) as the client addressed us, from the headers the AWS front sets.
+
+    Tries the two usual spellings first; only an odd one costs a scan of all the headers.
+    """
+    scheme = headers.get("x-forwarded-proto") or headers.get("X-Forwarded-Proto")
+    host = headers.get("host") or headers.get("Host")
+    port = headers.get("x-forwarded-port") or headers.get("X-Forwarded-Port")
+    if scheme is None or host is None or port is None:
+        found = {}
+        for key, value in headers.items():
+            if type(key) is str and (lkey := key.lower()) in _SERVER_HEADERS:
+                found[lkey] = value
+        scheme = scheme or found.get("x-forwarded-proto")
+        host = host or found.get("host")
+        port = port or found.get("x-forwarded-port")
+    scheme = _first(scheme) or "https"
+    host = _first(host) or "localhost"
+    port = _first(port)
     if ":" in host and not host.endswith("]"):
-        host = host.rsplit(":", 1)[0]
-    return scheme, host, port
+        host, _, hostport = host.rpartition(":")
+        port = port or hostport
+    return scheme, host, int(port) if port and port.isdigit() else (443 if scheme == "https" else 80)
 
 
 def string(event: dict[str, Any], key: str, default: str | None = None) -> str:
     value = event.get(key, default)
-    if not isinstance(value, str):
+    if type(value) is not str:
         if value is None and default is None:
             raise BadRequest(f"event has no {key!r}")
         raise BadRequest(f"event {key!r} must be a string, got {type(value).__name__}")
@@ -71,20 +80,64 @@ def string(event: dict[str, Any], key: str, default: str | None = None) -> str:
 
 def section(event: dict[str, Any], key: str) -> dict[str, Any]:
     value = event.get(key)
-    if value is None:
-        return {}
-    if not isinstance(value, dict):
+    if type(value) is not dict:
+        if value is None:
+            return {}
         raise BadRequest(f"event {key!r} must be an object, got {type(value).__name__}")
     return value
 
 
-def multi_value_headers(headers: list[tuple[str, str]]) -> dict[str, list[str]]:
-    """Response headers as API Gateway/ALB `multiValueHeaders`: every value kept, in order."""
+def multi_headers(
+    headers: list[tuple[str, str]],
+) -> tuple[dict[str, list[str]], str | None, bool]:
+    """`multiValueHeaders` (every value kept, in order, so every Set-Cookie survives), with the
+    Content-Type and whether there was a Content-Encoding, found in the same pass."""
     out: dict[str, list[str]] = {}
+    content_type = None
+    encoded = False
     for name, value in headers:
         values = out.get(name)
         if values is None:
             out[name] = [value]
+            if name[:1] in "cC":
+                lname = name.lower()
+                if lname == "content-type":
+                    content_type = value
+                elif lname == "content-encoding":
+                    encoded = True
         else:
             values.append(value)
-    return out
+    return out, content_type, encoded
+
+
+def single_headers(
+    headers: list[tuple[str, str]], cookies: list[str] | None
+) -> tuple[dict[str, str], list[str], str | None, bool]:
+    """A `headers` map with repeats comma-joined; Set-Cookie values go to `cookies` when given,
+    otherwise the first stays in the map and the rest are returned as not representable."""
+    out: dict[str, str] = {}
+    seen: dict[str, str] = {}
+    extra: list[str] = []
+    content_type = None
+    encoded = False
+    for name, value in headers:
+        lname = name.lower()
+        first = seen.get(lname)
+        if first is None:
+            if lname == "set-cookie" and cookies is not None:
+                cookies.append(value)
+                continue
+            seen[lname] = name
+            out[name] = value
+            if lname == "content-type":
+                content_type = value
+            elif lname == "content-encoding":
+                encoded = True
+        elif lname == "set-cookie":
+            if cookies is not None:
+                cookies.append(value)
+            else:
+                extra.append(value)
+        else:
+            out[first] = f"{out[first]}, {value}"
+    return out, extra, content_type, encoded

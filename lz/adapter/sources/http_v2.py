@@ -8,84 +8,100 @@ other repeated response header is comma-joined, the only form a 2.0 `headers` ma
 
 from __future__ import annotations
 
-from typing import Any
-
-from ..codec import LAMBDA_SYNC_LIMIT, check_size, decode_body, encode_body
+from ..codec import LAMBDA_SYNC_LIMIT, SIZE_CHECK_FROM, check_size, decode_body, encode_body
 from ..events import BadRequest, Options, Request, Response
-from .common import section, server, string
+from .common import section, server, single_headers, string
 from .rest_v1 import split_prefix
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+
+def _is_v2(event: dict[str, Any]) -> dict[str, Any] | None:
+    """The requestContext of a 2.0 event, else None."""
+    rc = event.get("requestContext")
+    if event.get("version") == "2.0" and type(rc) is dict and "http" in rc:
+        return rc
+    return None
+
+
+def _lambda_url(rc: dict[str, Any]) -> bool:
+    domain = rc.get("domainName")
+    return type(domain) is str and ".lambda-url." in domain
 
 
 class HttpV2:
     name = "http_v2"
     limit = LAMBDA_SYNC_LIMIT
+    has_stage = True
 
     def matches(self, event: dict[str, Any]) -> bool:
-        rc = event.get("requestContext")
-        return event.get("version") == "2.0" and isinstance(rc, dict) and "http" in rc
+        rc = _is_v2(event)
+        return rc is not None and not _lambda_url(rc)
 
     def parse(self, event: dict[str, Any], context: Any, options: Options) -> Request:
-        rc = section(event, "requestContext")
-        http = section(rc, "http")
-        method = string(http, "method")
-        path = string(event, "rawPath", "/") or "/"
-        query = string(event, "rawQueryString", "")
+        # The hot path: plain lookups with inline type checks; the helpers only run to say what
+        # is wrong with a malformed event.
+        rc = event.get("requestContext")
+        http = rc.get("http") if type(rc) is dict else None
+        method = http.get("method") if type(http) is dict else None
+        path = event.get("rawPath") or "/"
+        query = event.get("rawQueryString") or ""
+        hmap = event.get("headers")
+        if type(method) is not str or type(path) is not str or type(query) is not str:
+            rc = section(event, "requestContext")
+            string(section(rc, "http"), "method")
+            string(event, "rawPath")
+            string(event, "rawQueryString")
+        if type(hmap) is not dict:
+            hmap = section(event, "headers")
 
-        hmap = section(event, "headers")
-        headers = [(k, v) for k, v in hmap.items() if isinstance(v, str)]
+        headers = list(hmap.items())
         cookies = event.get("cookies")
         if cookies:
-            if not isinstance(cookies, list):
+            if type(cookies) is not list:
                 raise BadRequest("cookies must be a list")
-            headers = [h for h in headers if h[0].lower() != "cookie"]
-            headers.append(("cookie", "; ".join(c for c in cookies if isinstance(c, str))))
-        scheme, host, port = server(hmap)
+            if "cookie" in hmap:
+                headers = [h for h in headers if h[0] != "cookie"]
+            headers.append(("cookie", "; ".join([c for c in cookies if type(c) is str])))
+
+        scheme = hmap.get("x-forwarded-proto")
+        host = hmap.get("host")
+        port = hmap.get("x-forwarded-port")
+        if type(scheme) is not str or type(host) is not str or type(port) is not str:
+            scheme, host, port = server(hmap)
+        elif ":" in host or not port.isdigit():
+            scheme, host, port = server(hmap)
+        else:
+            port = int(port)
 
         script_name = ""
         base = options.base_path
-        rest = split_prefix(path, base) if base else None
-        if rest is not None:
-            script_name, path = base, rest  # type: ignore[assignment]
-        elif options.strip_stage:
+        if base and (rest := split_prefix(path, base)) is not None:
+            script_name, path = base, rest
+        elif self.has_stage and options.strip_stage:
             stage = rc.get("stage")
-            if isinstance(stage, str) and stage and stage != "$default":
+            if type(stage) is str and stage and stage != "$default":
                 rest = split_prefix(path, "/" + stage)
                 if rest is not None:
                     script_name, path = "/" + stage, rest
 
         client = http.get("sourceIp")
         return Request(
-            self,
-            method,
-            path,
-            script_name,
-            query,
-            headers,
-            decode_body(event),
-            client if isinstance(client, str) else None,
-            scheme,
-            host,
-            port,
-            event,
-            context,
+            self, method, path, script_name, query, headers,
+            decode_body(event) if event.get("body") else b"",
+            client if type(client) is str else None, scheme, host, port, event, context,
         )
 
     def encode(self, response: Response, request: Request, options: Options) -> dict[str, Any]:
-        body, b64 = encode_body(response, request.method == "HEAD", options.text_mime_types)
-        headers: dict[str, str] = {}
-        names: dict[str, str] = {}
         cookies: list[str] = []
-        for name, value in response.headers:
-            lname = name.lower()
-            if lname == "set-cookie":
-                cookies.append(value)
-                continue
-            seen = names.get(lname)
-            if seen is None:
-                names[lname] = name
-                headers[name] = value
-            else:
-                headers[seen] = f"{headers[seen]}, {value}"
+        headers, _, content_type, encoded = single_headers(response.headers, cookies)
+        body = response.body
+        if body and request.method != "HEAD":
+            body, b64 = encode_body(body, content_type, encoded, options.text_mime_types)
+        else:
+            body, b64 = "", False
         result: dict[str, Any] = {
             "statusCode": response.status,
             "headers": headers,
@@ -94,14 +110,15 @@ class HttpV2:
         }
         if cookies:
             result["cookies"] = cookies
-        check_size(result, body, self.limit, "Lambda 6 MB response")
+        if len(body) > SIZE_CHECK_FROM:
+            check_size(result, body, self.limit, "Lambda 6 MB response")
         return result
 
     def fallback_request(self, event: dict[str, Any], context: Any) -> Request:
         rc = event.get("requestContext")
-        http = rc.get("http") if isinstance(rc, dict) else None
-        method = http.get("method") if isinstance(http, dict) else None
-        if not isinstance(method, str):
+        http = rc.get("http") if type(rc) is dict else None
+        method = http.get("method") if type(http) is dict else None
+        if type(method) is not str:
             method = "GET"
         return Request(self, method, "/", "", "", [], b"", None, "https", "", 443, event, context)
 

@@ -8,19 +8,29 @@ encoded again; answers go out as `multiValueHeaders` so that every Set-Cookie su
 
 from __future__ import annotations
 
-from typing import Any
-
-from ..codec import LAMBDA_SYNC_LIMIT, check_size, decode_body, encode_body, encode_query
+from ..codec import (
+    LAMBDA_SYNC_LIMIT,
+    SIZE_CHECK_FROM,
+    check_size,
+    decode_body,
+    encode_body,
+    encode_query,
+)
 from ..events import BadRequest, Options, Request, Response
-from .common import first, header_list, multi_value_headers, section, server, string
+from .common import header_list, multi_headers, section, server, string
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def split_prefix(path: str, prefix: str) -> str | None:
     """`path` without `prefix` when it starts with that whole segment, else None."""
-    if path == prefix:
-        return ""
-    if path.startswith(prefix) and path[len(prefix)] == "/":
-        return path[len(prefix) :]
+    if path.startswith(prefix):
+        if len(path) == len(prefix):
+            return ""
+        if path[len(prefix)] == "/":
+            return path[len(prefix) :]
     return None
 
 
@@ -32,14 +42,18 @@ class RestV1:
         if "httpMethod" not in event:
             return False
         rc = event.get("requestContext")
-        return not (isinstance(rc, dict) and "elb" in rc)
+        return not (type(rc) is dict and "elb" in rc)
 
     def parse(self, event: dict[str, Any], context: Any, options: Options) -> Request:
-        method = string(event, "httpMethod")
-        path = string(event, "path", "/") or "/"
-        rc = section(event, "requestContext")
-        headers = header_list(event)
-        hmap = event.get("multiValueHeaders") or event.get("headers") or {}
+        method = event.get("httpMethod")
+        path = event.get("path") or "/"
+        rc = event.get("requestContext")
+        if type(method) is not str or type(path) is not str:
+            string(event, "httpMethod")
+            string(event, "path")
+        if type(rc) is not dict:
+            rc = section(event, "requestContext")
+        headers, hmap = header_list(event)
         scheme, host, port = server(hmap)
 
         script_name = ""
@@ -48,7 +62,7 @@ class RestV1:
         rest = split_prefix(path, base) if base else None
         if rest is not None:
             script_name, path = base, rest  # type: ignore[assignment]
-        elif options.strip_stage and isinstance(stage, str) and stage and stage != "$default":
+        elif options.strip_stage and type(stage) is str and stage and stage != "$default":
             if event.get("version") == "1.0":
                 # HTTP API, payload 1.0: a named stage is inside `path`, as in rawPath.
                 rest = split_prefix(path, "/" + stage)
@@ -62,41 +76,38 @@ class RestV1:
             "queryStringParameters"
         )
         if params:
-            if not isinstance(params, dict):
+            if type(params) is not dict:
                 raise BadRequest("queryStringParameters must be an object")
             query = encode_query(params)
 
         identity = rc.get("identity")
-        client = identity.get("sourceIp") if isinstance(identity, dict) else None
+        client = identity.get("sourceIp") if type(identity) is dict else None
         return Request(
-            self,
-            method,
-            path,
-            script_name,
-            query,
-            headers,
-            decode_body(event),
-            client if isinstance(client, str) else None,
-            scheme,
-            host,
-            port,
-            event,
-            context,
+            self, method, path, script_name, query, headers,
+            decode_body(event) if event.get("body") else b"",
+            client if type(client) is str else None, scheme, host, port, event, context,
         )
 
     def encode(self, response: Response, request: Request, options: Options) -> dict[str, Any]:
-        body, b64 = encode_body(response, request.method == "HEAD", options.text_mime_types)
+        headers, content_type, encoded = multi_headers(response.headers)
+        body = response.body
+        if body and request.method != "HEAD":
+            body, b64 = encode_body(body, content_type, encoded, options.text_mime_types)
+        else:
+            body, b64 = "", False
         result = {
             "statusCode": response.status,
-            "multiValueHeaders": multi_value_headers(response.headers),
+            "multiValueHeaders": headers,
             "body": body,
             "isBase64Encoded": b64,
         }
-        check_size(result, body, self.limit, "Lambda 6 MB response")
+        if len(body) > SIZE_CHECK_FROM:
+            check_size(result, body, self.limit, "Lambda 6 MB response")
         return result
 
     def fallback_request(self, event: dict[str, Any], context: Any) -> Request:
-        method = first(event.get("httpMethod")) or "GET"
+        method = event.get("httpMethod")
+        method = method if type(method) is str else "GET"
         return Request(self, method, "/", "", "", [], b"", None, "https", "", 443, event, context)
 
 

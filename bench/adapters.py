@@ -1,0 +1,417 @@
+"""Per-request overhead of lz's adapter beside its peers, in one process, on the same events.
+
+    .bench-venv/bin/python bench/adapters.py            # full run (about two minutes)
+    .bench-venv/bin/python bench/adapters.py --quick    # fewer rounds, rougher figures
+
+For every event kind and app, each adapter's time per request is measured and the *floor* (calling
+the same app directly with a prebuilt environ or scope) is subtracted: what is left is what the
+adapter costs. lz's overhead is printed as a ratio to apig-wsgi's (WSGI) or Mangum's (ASGI) and to
+the best peer measured in this run. Import cost is measured with `python -X importtime`.
+
+Peers: apig-wsgi, serverless-wsgi, Mangum, Zappa's LambdaHandler (`pip install -e '.[bench]'`).
+A peer that is not installed, or that cannot serve an event kind, is shown as n/a with the reason.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import copy
+import gc
+import io
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.builders import Context, make  # noqa: E402  (AWS-shaped fixtures, shared with tests)
+
+# --------------------------------------------------------------------------------------------- apps
+
+GET_BODY = b'{"ok":true}'
+
+
+def raw_wsgi(environ: dict, start_response: Callable) -> list[bytes]:
+    body = environ["wsgi.input"].read()
+    data = b'{"ok":true,"n":%d}' % len(body) if body else GET_BODY
+    start_response("200 OK", [("Content-Type", "application/json"),
+                              ("Content-Length", str(len(data)))])
+    return [data]
+
+
+async def raw_asgi(scope: dict, receive: Callable, send: Callable) -> None:
+    if scope["type"] != "http":
+        return
+    message = await receive()
+    body = message.get("body", b"")
+    data = b'{"ok":true,"n":%d}' % len(body) if body else GET_BODY
+    await send({"type": "http.response.start", "status": 200,
+                "headers": [(b"content-type", b"application/json"),
+                            (b"content-length", str(len(data)).encode())]})
+    await send({"type": "http.response.body", "body": data})
+
+
+def flask_app() -> Any:
+    from flask import Flask, request
+
+    app = Flask("bench")
+
+    @app.route("/bench", methods=["GET", "POST"])
+    def bench() -> Any:
+        body = request.get_data()
+        return {"ok": True, "n": len(body)} if body else {"ok": True}
+
+    return app
+
+
+def fastapi_app() -> Any:
+    from fastapi import FastAPI, Request
+
+    app = FastAPI()
+
+    @app.api_route("/bench", methods=["GET", "POST"])
+    async def bench(request: Request) -> dict:
+        body = await request.body()
+        return {"ok": True, "n": len(body)} if body else {"ok": True}
+
+    return app
+
+
+# ------------------------------------------------------------------------------------------- events
+
+def events() -> dict[str, dict]:
+    json_body = json.dumps({"items": [{"id": i, "name": f"item-{i:04d}", "tags": ["a", "b"]}
+                                      for i in range(48)]}).encode()[:2048]
+    json_body = json_body + b" " * (2048 - len(json_body))
+    blob = os.urandom(1024 * 1024)
+    rest = make("rest_v1", path="/bench", query=[("tag", "a"), ("tag", "b"), ("q", "x y")],
+                headers=[(k, v) for k, v in make("rest_v1")["headers"].items()
+                         if k.lower() != "host"][:12])
+    return {
+        "REST GET (12 hdrs, repeated keys)": rest,
+        "HTTP API v2 GET + cookies": make("http_v2", path="/bench",
+                                          headers=[("Cookie", "a=1; b=2; c=3"),
+                                                   ("Accept", "application/json")]),
+        "ALB GET": make("alb_single", path="/bench", query=[("q", "1")]),
+        "Function URL GET": make("function_url", path="/bench", query=[("q", "1")]),
+        "2 KB JSON POST (v2)": make("http_v2", method="POST", path="/bench", body=json_body,
+                                    headers=[("Content-Type", "application/json")]),
+        "1 MB base64 POST (v2)": make("http_v2", method="POST", path="/bench", body=blob,
+                                      binary=True,
+                                      headers=[("Content-Type", "application/octet-stream")]),
+    }
+
+
+# ---------------------------------------------------------------------------------------- adapters
+
+def lz_handler(app: Any) -> Callable:
+    from lz import adapt
+
+    return adapt(app)
+
+
+def apig_wsgi_handler(app: Any) -> Callable:
+    from apig_wsgi import make_lambda_handler
+
+    return make_lambda_handler(app, binary_support=True)
+
+
+def serverless_wsgi_handler(app: Any) -> Callable:
+    import serverless_wsgi
+
+    return lambda event, context: serverless_wsgi.handle_request(app, event, context)
+
+
+def mangum_handler(app: Any) -> Callable:
+    from mangum import Mangum
+
+    return Mangum(app, lifespan="off")
+
+
+_ZAPPA_APPS: dict[str, Any] = {}
+
+
+def zappa_handler(app: Any) -> Callable:
+    """Zappa's LambdaHandler, configured as `zappa package` would (a zappa_settings module)."""
+    import types
+
+    name = f"zappa_bench_app_{len(_ZAPPA_APPS)}"
+    module = types.ModuleType(name)
+    module.app = app
+    sys.modules[name] = module
+    _ZAPPA_APPS[name] = app
+    settings = types.ModuleType("zappa_settings")
+    settings.__dict__.update(
+        APP_MODULE=name, APP_FUNCTION="app", DEBUG=False, LOG_LEVEL="ERROR",
+        BINARY_SUPPORT=True, CONTEXT_HEADER_MAPPINGS={}, DJANGO_SETTINGS=None,
+        DOMAIN=None, BASE_PATH=None, ENVIRONMENT_VARIABLES={}, API_STAGE="dev",
+        PROJECT_NAME="bench", SETTINGS_FILE=None, AWS_EVENT_MAPPING={}, AWS_BOT_EVENT_MAPPING={},
+        COGNITO_TRIGGER_MAPPING={}, EXCEPTION_HANDLER=None, ADDITIONAL_TEXT_MIMETYPES=[],
+    )
+    sys.modules["zappa_settings"] = settings
+    from zappa.handler import LambdaHandler
+
+    LambdaHandler._LambdaHandler__instance = None  # a fresh singleton for this app
+    handler = LambdaHandler("zappa_settings")
+    return handler.handler
+
+
+WSGI_PEERS = {"lz": lz_handler, "apig-wsgi": apig_wsgi_handler,
+              "serverless-wsgi": serverless_wsgi_handler, "zappa": zappa_handler}
+ASGI_PEERS = {"lz": lz_handler, "mangum": mangum_handler, "zappa": zappa_handler}
+
+
+# ------------------------------------------------------------------------------------------- floors
+
+def wsgi_floor(app: Any, event: dict) -> Callable[[], Any]:
+    """Call the app with a prebuilt environ (what any WSGI server must at least do)."""
+    from lz.adapter.events import detect
+    from lz.adapter.events import Options
+    from lz.adapter.wsgi import build_environ
+
+    request = detect(event).parse(event, Context(), Options())
+    base = build_environ(request)
+    body = request.body
+
+    def call() -> Any:
+        environ = base.copy()
+        environ["wsgi.input"] = io.BytesIO(body)
+        out: list = []
+        result = app(environ, lambda s, h, e=None: out.append((s, h)))
+        data = b"".join(result)
+        getattr(result, "close", lambda: None)()
+        return data
+
+    return call
+
+
+def asgi_floor(app: Any, event: dict) -> Callable[[], Any]:
+    """Run the app with a prebuilt scope, driven the cheapest way that works for it."""
+    from lz.adapter.asgi import build_scope, run_coroutine
+    from lz.adapter.events import Options, detect
+
+    request = detect(event).parse(event, Context(), Options())
+    base = build_scope(request, None)
+    body = request.body
+    loop = asyncio.new_event_loop()
+
+    def parts() -> tuple:
+        sent: list = []
+        done = [False]
+
+        async def receive() -> dict:
+            if not done[0]:
+                done[0] = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return {"type": "http.disconnect"}
+
+        async def send(message: dict) -> None:
+            sent.append(message)
+
+        return receive, send, sent
+
+    def direct() -> Any:
+        receive, send, sent = parts()
+        coro = app(dict(base), receive, send)
+        asyncio._set_running_loop(loop)
+        try:
+            coro.send(None)
+        except StopIteration:
+            return sent
+        finally:
+            asyncio._set_running_loop(None)
+        coro.close()
+        raise RuntimeError("app awaited real I/O")
+
+    def tasked() -> Any:
+        receive, send, sent = parts()
+        run_coroutine(app(dict(base), receive, send))
+        return sent
+
+    try:
+        direct()
+        return direct
+    except Exception:
+        return tasked
+
+
+# ------------------------------------------------------------------------------------------ timing
+
+def per_call_us(fn: Callable[[], Any], number: int, repeat: int) -> float:
+    for _ in range(max(3, number // 20)):
+        fn()
+    best = float("inf")
+    gc_was = gc.isenabled()
+    gc.disable()
+    try:
+        for _ in range(repeat):
+            t0 = time.perf_counter_ns()
+            for _ in range(number):
+                fn()
+            best = min(best, (time.perf_counter_ns() - t0) / number / 1000)
+    finally:
+        if gc_was:
+            gc.enable()
+    return best
+
+
+def check(result: Any, expect_n: int | None) -> str | None:
+    """None when `result` is a correct answer for the bench app, else what was wrong."""
+    if not isinstance(result, dict) or result.get("statusCode") != 200:
+        return f"status {result.get('statusCode') if isinstance(result, dict) else result!r}"
+    body = result.get("body") or ""
+    if result.get("isBase64Encoded"):
+        body = base64.b64decode(body).decode()
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return f"body {body[:40]!r}"
+    if data.get("ok") is not True or data.get("n") != expect_n:
+        return f"body {data}"
+    return None
+
+
+def measure(quick: bool) -> list[dict]:
+    rows = []
+    evs = events()
+    apps = [("raw WSGI", raw_wsgi, "wsgi"), ("Flask", None, "wsgi"),
+            ("raw ASGI", raw_asgi, "asgi"), ("FastAPI", None, "asgi")]
+    for app_name, app, kind in apps:
+        if app is None:
+            try:
+                app = flask_app() if app_name == "Flask" else fastapi_app()
+            except ImportError as exc:
+                print(f"  {app_name}: skipped ({exc})", flush=True)
+                continue
+        peers = WSGI_PEERS if kind == "wsgi" else ASGI_PEERS
+        handlers: dict[str, Any] = {}
+        for peer, factory in peers.items():
+            try:
+                handlers[peer] = factory(app)
+            except Exception as exc:  # not installed, or cannot wrap this app
+                handlers[peer] = f"n/a ({type(exc).__name__}: {exc})"[:60]
+        for event_name, event in evs.items():
+            big = "1 MB" in event_name
+            number, repeat = (20, 3) if big else (2000, 5)
+            if quick:
+                number, repeat = max(5, number // 10), 2
+            body_len = len(base64.b64decode(event["body"])) if event.get("isBase64Encoded") else (
+                len(event["body"].encode()) if event.get("body") else 0)
+            expect_n = body_len or None
+            floor_fn = (wsgi_floor if kind == "wsgi" else asgi_floor)(app, event)
+            floor = per_call_us(floor_fn, number, repeat)
+            row = {"app": app_name, "event": event_name, "floor": floor, "peers": {}}
+            for peer, handler in handlers.items():
+                if isinstance(handler, str):
+                    row["peers"][peer] = handler
+                    continue
+                try:
+                    problem = check(handler(copy.deepcopy(event), Context()), expect_n)
+                except Exception as exc:
+                    problem = f"{type(exc).__name__}: {exc}"
+                if problem:
+                    row["peers"][peer] = f"n/a (wrong answer: {problem})"[:60]
+                    continue
+                # Handlers must not mutate the event (lz does not; peers are given a fresh copy
+                # per call all the same, with the copy's cost measured and removed).
+                fresh = [copy.deepcopy(event) for _ in range(number)] if big else None
+                if fresh is not None:
+                    it = iter(fresh * (repeat + 1) + fresh)
+                    t = per_call_us(lambda: handler(next(it), Context()), number, repeat)
+                else:
+                    ctx = Context()
+                    t = per_call_us(lambda: handler(event, ctx), number, repeat)
+                row["peers"][peer] = t - floor
+            rows.append(row)
+            print(f"  measured {app_name:9s} {event_name}", flush=True)
+    return rows
+
+
+def import_cost_ms(module: str, runs: int = 15) -> float | None:
+    """Import time of `module` over a bare interpreter, from -X importtime (best of `runs`)."""
+    def modules(stmt: str) -> dict[str, int] | None:
+        out = subprocess.run([sys.executable, "-X", "importtime", "-c", stmt],
+                             capture_output=True, text=True)
+        if out.returncode != 0:
+            return None
+        times: dict[str, int] = {}
+        for line in out.stderr.splitlines():
+            if line.startswith("import time:") and "|" in line:
+                self_us, _, name = line[len("import time:"):].split("|")
+                if self_us.strip().isdigit():
+                    times[name.strip()] = int(self_us)
+        return times
+
+    best = None
+    for _ in range(runs):
+        bare = modules("pass")
+        full = modules(f"import {module}")
+        if bare is None or full is None:
+            return None
+        extra = sum(us for name, us in full.items() if name not in bare) / 1000
+        best = extra if best is None else min(best, extra)
+    return best
+
+
+def fmt(value: Any) -> str:
+    return f"{value:8.1f}" if isinstance(value, float) else f"{value}"
+
+
+def report(rows: list[dict]) -> None:
+    print()
+    print(f"Python {sys.version.split()[0]}; overhead = µs per request above the floor "
+          "(the app called directly with a prebuilt environ/scope); lower is better.")
+    for app_name in dict.fromkeys(r["app"] for r in rows):
+        subset = [r for r in rows if r["app"] == app_name]
+        peers = list(subset[0]["peers"])
+        reference = "apig-wsgi" if "apig-wsgi" in peers else "mangum"
+        print()
+        print(f"## {app_name}")
+        header = f"{'event':36s} {'floor':>8s} " + " ".join(f"{p:>16s}" for p in peers)
+        print(header + f" {'lz/' + reference:>12s} {'lz/best peer':>13s}")
+        for r in subset:
+            cells = []
+            for p in peers:
+                v = r["peers"][p]
+                cells.append(f"{v:16.1f}" if isinstance(v, float) else f"{'n/a':>16s}")
+            lz = r["peers"].get("lz")
+            ref = r["peers"].get(reference)
+            others = [v for p, v in r["peers"].items() if p != "lz" and isinstance(v, float)]
+            ratio_ref = f"{lz / ref:12.2f}" if isinstance(lz, float) and isinstance(ref, float) and ref > 0 else f"{'n/a':>12s}"
+            best = min(others) if others else None
+            ratio_best = f"{lz / best:13.2f}" if isinstance(lz, float) and best and best > 0 else f"{'n/a':>13s}"
+            print(f"{r['event']:36s} {r['floor']:8.1f} " + " ".join(cells) + f" {ratio_ref} {ratio_best}")
+        notes = {p: v for r in subset for p, v in r["peers"].items() if isinstance(v, str)}
+        for p, v in notes.items():
+            print(f"   {p}: {v}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="fewer rounds (rougher figures)")
+    parser.add_argument("--json", metavar="FILE", help="also write the raw figures as JSON")
+    args = parser.parse_args()
+    print(f"bench/adapters.py on Python {sys.version.split()[0]} ({sys.executable})", flush=True)
+    rows = measure(args.quick)
+    report(rows)
+    print()
+    print("## import cost (ms over a bare interpreter, best of 15, python -X importtime)")
+    imports = {}
+    for module in ("lz.adapter", "apig_wsgi", "serverless_wsgi", "mangum", "zappa.handler"):
+        cost = import_cost_ms(module, 5 if args.quick else 15)
+        imports[module] = cost
+        print(f"   {module:18s} {'not installed' if cost is None else f'{cost:6.2f} ms'}")
+    if args.json:
+        Path(args.json).write_text(json.dumps({"rows": rows, "imports": imports}, indent=1))
+
+
+if __name__ == "__main__":
+    main()
