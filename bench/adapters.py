@@ -12,7 +12,6 @@ Peers: apig-wsgi, serverless-wsgi, Mangum, Zappa's LambdaHandler (`pip install -
 A peer that is not installed, or that cannot serve an event kind, is shown as n/a with the reason.
 """
 
-from __future__ import annotations
 
 import argparse
 import asyncio
@@ -245,21 +244,27 @@ def asgi_floor(app: Any, event: dict) -> Callable[[], Any]:
 
 # ------------------------------------------------------------------------------------------ timing
 
-def per_call_us(fn: Callable[[], Any], number: int, repeat: int) -> float:
-    for _ in range(max(3, number // 20)):
+def warm(fn: Callable[[], Any], number: int) -> None:
+    for _ in range(max(3, number // 10)):
         fn()
-    best = float("inf")
-    gc_was = gc.isenabled()
-    gc.disable()
-    try:
-        for _ in range(repeat):
-            t0 = time.perf_counter_ns()
+
+
+def interleaved_us(candidates: dict[str, Callable[[], Any]], number: int, rounds: int) -> dict[str, float]:
+    """µs per call for each candidate: best round of `rounds`, candidates taking turns each round.
+
+    Thread CPU time, not wall time, so that preemption by other processes is not counted; taking
+    turns means slow drift (frequency, cache, other load) hits every candidate alike.
+    """
+    for fn in candidates.values():
+        warm(fn, number)
+    best = {name: float("inf") for name in candidates}
+    clock = time.thread_time_ns
+    for _ in range(rounds):
+        for name, fn in candidates.items():
+            t0 = clock()
             for _ in range(number):
                 fn()
-            best = min(best, (time.perf_counter_ns() - t0) / number / 1000)
-    finally:
-        if gc_was:
-            gc.enable()
+            best[name] = min(best[name], (clock() - t0) / number / 1000)
     return best
 
 
@@ -279,12 +284,14 @@ def check(result: Any, expect_n: int | None) -> str | None:
     return None
 
 
-def measure(quick: bool) -> list[dict]:
+def measure(quick: bool, only: str | None) -> list[dict]:
     rows = []
     evs = events()
     apps = [("raw WSGI", raw_wsgi, "wsgi"), ("Flask", None, "wsgi"),
             ("raw ASGI", raw_asgi, "asgi"), ("FastAPI", None, "asgi")]
     for app_name, app, kind in apps:
+        if only and not any(word.lower() in app_name.lower() for word in only.split(",")):
+            continue
         if app is None:
             try:
                 app = flask_app() if app_name == "Flask" else fastapi_app()
@@ -300,15 +307,14 @@ def measure(quick: bool) -> list[dict]:
                 handlers[peer] = f"n/a ({type(exc).__name__}: {exc})"[:60]
         for event_name, event in evs.items():
             big = "1 MB" in event_name
-            number, repeat = (20, 3) if big else (2000, 5)
+            number, rounds = (10, 15) if big else (500, 40)
             if quick:
-                number, repeat = max(5, number // 10), 2
+                number, rounds = (5, 5) if big else (200, 10)
             body_len = len(base64.b64decode(event["body"])) if event.get("isBase64Encoded") else (
                 len(event["body"].encode()) if event.get("body") else 0)
             expect_n = body_len or None
-            floor_fn = (wsgi_floor if kind == "wsgi" else asgi_floor)(app, event)
-            floor = per_call_us(floor_fn, number, repeat)
-            row = {"app": app_name, "event": event_name, "floor": floor, "peers": {}}
+            candidates = {"floor": (wsgi_floor if kind == "wsgi" else asgi_floor)(app, event)}
+            row = {"app": app_name, "event": event_name, "peers": {}}
             for peer, handler in handlers.items():
                 if isinstance(handler, str):
                     row["peers"][peer] = handler
@@ -320,16 +326,14 @@ def measure(quick: bool) -> list[dict]:
                 if problem:
                     row["peers"][peer] = f"n/a (wrong answer: {problem})"[:60]
                     continue
-                # Handlers must not mutate the event (lz does not; peers are given a fresh copy
-                # per call all the same, with the copy's cost measured and removed).
-                fresh = [copy.deepcopy(event) for _ in range(number)] if big else None
-                if fresh is not None:
-                    it = iter(fresh * (repeat + 1) + fresh)
-                    t = per_call_us(lambda: handler(next(it), Context()), number, repeat)
-                else:
-                    ctx = Context()
-                    t = per_call_us(lambda: handler(event, ctx), number, repeat)
-                row["peers"][peer] = t - floor
+                ctx = Context()
+                # Peers get the same event object each call: lz never mutates it, and the
+                # answers above were checked on a fresh copy.
+                candidates[peer] = (lambda h=handler: h(event, ctx))
+            times = interleaved_us(candidates, number, rounds)
+            row["floor"] = times.pop("floor")
+            for peer, t in times.items():
+                row["peers"][peer] = t - row["floor"]
             rows.append(row)
             print(f"  measured {app_name:9s} {event_name}", flush=True)
     return rows
@@ -367,7 +371,7 @@ def fmt(value: Any) -> str:
 
 def report(rows: list[dict]) -> None:
     print()
-    print(f"Python {sys.version.split()[0]}; overhead = µs per request above the floor "
+    print(f"Python {sys.version.split()[0]}; overhead = CPU µs per request above the floor "
           "(the app called directly with a prebuilt environ/scope); lower is better.")
     for app_name in dict.fromkeys(r["app"] for r in rows):
         subset = [r for r in rows if r["app"] == app_name]
@@ -389,6 +393,8 @@ def report(rows: list[dict]) -> None:
             best = min(others) if others else None
             ratio_best = f"{lz / best:13.2f}" if isinstance(lz, float) and best and best > 0 else f"{'n/a':>13s}"
             print(f"{r['event']:36s} {r['floor']:8.1f} " + " ".join(cells) + f" {ratio_ref} {ratio_best}")
+        if app_name.endswith("ASGI") or app_name == "FastAPI":
+            print("   (zappa's ASGI handler creates a new event loop for every request)")
         notes = {p: v for r in subset for p, v in r["peers"].items() if isinstance(v, str)}
         for p, v in notes.items():
             print(f"   {p}: {v}")
@@ -398,10 +404,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer rounds (rougher figures)")
     parser.add_argument("--json", metavar="FILE", help="also write the raw figures as JSON")
+    parser.add_argument("--only", metavar="APPS", help="comma list: wsgi, flask, asgi, fastapi")
+    parser.add_argument("--no-imports", action="store_true", help="skip the import-cost runs")
     args = parser.parse_args()
     print(f"bench/adapters.py on Python {sys.version.split()[0]} ({sys.executable})", flush=True)
-    rows = measure(args.quick)
+    # Peers are imported from site-packages, which pip compiled at install time; lz ships compiled
+    # in its bundles too, so compile the checkout here (this machine may set
+    # PYTHONDONTWRITEBYTECODE, which would otherwise make lz recompile on every import).
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "lz")], check=True)
+    rows = measure(args.quick, args.only)
     report(rows)
+    if args.no_imports:
+        return
     print()
     print("## import cost (ms over a bare interpreter, best of 15, python -X importtime)")
     imports = {}

@@ -9,7 +9,9 @@ library only, imported lazily. The CLI lives in lz.cli and never ships.
 
 from __future__ import annotations
 
-from typing import Any
+TYPE_CHECKING = False  # importing typing costs a cold start ~5 ms
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["adapt"]
 __version__ = "0.1.0"

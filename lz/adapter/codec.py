@@ -14,6 +14,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
+    from .events import Options
+
 # Lambda refuses a synchronous result over 6 MB with an opaque error; these are the numbers it
 # checks against (the JSON result, not the body). ALB's "1 MB" is taken in decimal, to stay under
 # it whichever unit AWS means.
@@ -117,15 +119,12 @@ _TEXT_TYPES = frozenset(
 )
 
 
-_TEXT_CACHE: dict[tuple[str, frozenset[str]], bool] = {}
-
-
-def is_text(content_type: str | None, extra: frozenset[str]) -> bool:
+def is_text(content_type: str | None, options: Options) -> bool:
     """Whether a body of this type may travel as plain JSON text rather than base64."""
     if not content_type:
         return False
-    key = (content_type, extra)
-    known = _TEXT_CACHE.get(key)
+    cache = options.text_cache
+    known = cache.get(content_type)
     if known is not None:
         return known
     mime = content_type.split(";", 1)[0].strip().lower()
@@ -133,22 +132,22 @@ def is_text(content_type: str | None, extra: frozenset[str]) -> bool:
         mime.startswith("text/")
         or mime in _TEXT_TYPES
         or mime.endswith(("+json", "+xml"))
-        or mime in extra
+        or mime in options.text_mime_types
     )
-    if len(_TEXT_CACHE) > 1024:
-        _TEXT_CACHE.clear()
-    _TEXT_CACHE[key] = text
+    if len(cache) > 1024:
+        cache.clear()
+    cache[content_type] = text
     return text
 
 
 def encode_body(
-    body: bytes, content_type: str | None, encoded: bool, extra: frozenset[str]
+    body: bytes, content_type: str | None, encoded: bool, options: Options
 ) -> tuple[str, bool]:
     """A non-empty body as the result's `body` string and its `isBase64Encoded` flag.
 
     `encoded`: the response had a Content-Encoding (gzip text is still binary).
     """
-    if not encoded and is_text(content_type, extra):
+    if not encoded and is_text(content_type, options):
         try:
             return body.decode("utf-8"), False
         except UnicodeDecodeError:

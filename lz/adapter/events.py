@@ -9,7 +9,7 @@ from __future__ import annotations
 
 TYPE_CHECKING = False  # typing costs ~5 ms to import; annotations are strings here anyway
 if TYPE_CHECKING:
-    from typing import Any, Protocol
+    from typing import Any, Iterable, Protocol
 else:
     Protocol = object
 
@@ -44,7 +44,7 @@ class BadRequest(AdapterError):
 class Options:
     """Per-adapter settings the sources read while parsing."""
 
-    __slots__ = ("base_path", "text_mime_types", "strip_stage")
+    __slots__ = ("base_path", "text_mime_types", "strip_stage", "text_cache")
 
     def __init__(
         self,
@@ -59,6 +59,8 @@ class Options:
         self.base_path: str | None = base_path or None
         self.text_mime_types: frozenset[str] = frozenset(t.lower() for t in text_mime_types)
         self.strip_stage: bool = strip_stage
+        # content type -> travels as text; filled by codec.is_text, bounded there.
+        self.text_cache: dict[str, bool] = {}
 
 
 class Request:
@@ -66,7 +68,8 @@ class Request:
 
     `path` is still percent-encoded, exactly as the source delivered it, minus `script_name`; the
     front ends decode it once, each in the form its spec wants (latin-1 bytes for WSGI, text plus
-    raw bytes for ASGI). `headers` keeps the names as received; repeated values are already joined.
+    raw bytes for ASGI). `headers` is an iterable of (name, value) pairs (a list, or the items view
+    of the event's own map), names as received, repeated values already joined.
     """
 
     __slots__ = (
@@ -93,7 +96,7 @@ class Request:
         path: str,
         script_name: str,
         query: str,
-        headers: list[tuple[str, str]],
+        headers: Iterable[tuple[str, str]],
         body: bytes,
         client: str | None,
         scheme: str,

@@ -3,7 +3,9 @@ every failure on the way into an answer in the source's own shape (never an unha
 
 from __future__ import annotations
 
-from typing import Any, Callable
+TYPE_CHECKING = False  # importing typing costs a cold start ~5 ms
+if TYPE_CHECKING:
+    from typing import Any, Callable
 
 from .codec import PayloadTooLarge
 from .events import BadRequest, Options, Request, Response, Source, UnknownEvent, detect
@@ -72,6 +74,12 @@ class Adapter:
             )
             message = f"Bad Gateway: the {exc.what} limit was exceeded ({exc.size:,} bytes)."
             return source.encode(error_response(502, message), request, options)
+        except Exception:
+            log().exception(
+                "lz: could not encode the app's response (request_id=%s, %s %s)",
+                request_id(context), request.method, request.path,
+            )
+            return source.encode(error_response(500, "Internal Server Error"), request, options)
 
     def _fail(
         self, source: Source, event: dict[str, Any], context: Any, status: int, title: str,

@@ -115,7 +115,7 @@ class Alb:
                 )
         body = response.body
         if body and request.method != "HEAD":
-            body, b64 = encode_body(body, content_type, encoded, options.text_mime_types)
+            body, b64 = encode_body(body, content_type, encoded, options)
         else:
             body, b64 = "", False
         result["body"] = body

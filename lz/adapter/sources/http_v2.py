@@ -37,8 +37,11 @@ class HttpV2:
     has_stage = True
 
     def matches(self, event: dict[str, Any]) -> bool:
-        rc = _is_v2(event)
-        return rc is not None and not _lambda_url(rc)
+        rc = event.get("requestContext")
+        if event.get("version") != "2.0" or type(rc) is not dict or "http" not in rc:
+            return False
+        domain = rc.get("domainName")
+        return not (type(domain) is str and ".lambda-url." in domain)
 
     def parse(self, event: dict[str, Any], context: Any, options: Options) -> Request:
         # The hot path: plain lookups with inline type checks; the helpers only run to say what
@@ -57,14 +60,14 @@ class HttpV2:
         if type(hmap) is not dict:
             hmap = section(event, "headers")
 
-        headers = list(hmap.items())
         cookies = event.get("cookies")
         if cookies:
             if type(cookies) is not list:
                 raise BadRequest("cookies must be a list")
-            if "cookie" in hmap:
-                headers = [h for h in headers if h[0] != "cookie"]
+            headers = [h for h in hmap.items() if h[0] != "cookie"]
             headers.append(("cookie", "; ".join([c for c in cookies if type(c) is str])))
+        else:
+            headers = hmap.items()  # a view: the front ends only iterate it
 
         scheme = hmap.get("x-forwarded-proto")
         host = hmap.get("host")
@@ -99,7 +102,7 @@ class HttpV2:
         headers, _, content_type, encoded = single_headers(response.headers, cookies)
         body = response.body
         if body and request.method != "HEAD":
-            body, b64 = encode_body(body, content_type, encoded, options.text_mime_types)
+            body, b64 = encode_body(body, content_type, encoded, options)
         else:
             body, b64 = "", False
         result: dict[str, Any] = {

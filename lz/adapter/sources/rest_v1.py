@@ -92,7 +92,7 @@ class RestV1:
         headers, content_type, encoded = multi_headers(response.headers)
         body = response.body
         if body and request.method != "HEAD":
-            body, b64 = encode_body(body, content_type, encoded, options.text_mime_types)
+            body, b64 = encode_body(body, content_type, encoded, options)
         else:
             body, b64 = "", False
         result = {
