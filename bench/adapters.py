@@ -17,11 +17,9 @@ import argparse
 import asyncio
 import base64
 import copy
-import gc
 import io
 import json
 import os
-import statistics
 import subprocess
 import sys
 import time
@@ -329,7 +327,7 @@ def measure(quick: bool, only: str | None) -> list[dict]:
                 ctx = Context()
                 # Peers get the same event object each call: lz never mutates it, and the
                 # answers above were checked on a fresh copy.
-                candidates[peer] = (lambda h=handler: h(event, ctx))
+                candidates[peer] = (lambda h=handler, e=event, c=ctx: h(e, c))
             times = interleaved_us(candidates, number, rounds)
             row["floor"] = times.pop("floor")
             for peer, t in times.items():
