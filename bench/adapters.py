@@ -29,7 +29,7 @@ from typing import Any, Callable
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.builders import Context, make  # noqa: E402  (AWS-shaped fixtures, shared with tests)
+from tests.builders import Context, fixture, make  # noqa: E402  (AWS-shaped fixtures, shared with tests)
 
 # --------------------------------------------------------------------------------------------- apps
 
@@ -89,9 +89,10 @@ def events() -> dict[str, dict]:
                                       for i in range(48)]}).encode()[:2048]
     json_body = json_body + b" " * (2048 - len(json_body))
     blob = os.urandom(1024 * 1024)
+    browser = [(k, v) for k, v in fixture("rest_v1")["headers"].items()
+               if not k.lower().startswith(("host", "x-forwarded"))][:12]
     rest = make("rest_v1", path="/bench", query=[("tag", "a"), ("tag", "b"), ("q", "x y")],
-                headers=[(k, v) for k, v in make("rest_v1")["headers"].items()
-                         if k.lower() != "host"][:12])
+                headers=browser)
     return {
         "REST GET (12 hdrs, repeated keys)": rest,
         "HTTP API v2 GET + cookies": make("http_v2", path="/bench",

@@ -21,7 +21,6 @@ from .handler import Adapter, AppError
 from .log import log
 
 _EAGER = sys.version_info >= (3, 12)
-_LOWER: dict[str, bytes] = {}
 _loop: Any = None
 _Task: Any = None
 _set_running_loop: Any = None
@@ -77,14 +76,20 @@ async def _noop() -> None:
     return None
 
 
-def _header_name(name: str) -> bytes:
-    key = _LOWER.get(name)
-    if key is None:
-        key = name.lower().encode("latin-1", "replace")
-        if len(_LOWER) > 4096:
-            _LOWER.clear()
-        _LOWER[name] = key
-    return key
+_PAIRS: dict[tuple[str, str], tuple[bytes, bytes]] = {}
+
+
+def _header_pair(item: tuple[str, str]) -> tuple[bytes, bytes] | None:
+    """(lowercase name, value) as ASGI bytes, remembered: most header pairs (Accept, Host, the
+    CloudFront and X-Forwarded ones...) recur request after request. Bounded, since some don't."""
+    name, value = item
+    if type(value) is not str or type(name) is not str:
+        return None
+    pair = (name.lower().encode("latin-1", "replace"), _latin1(value))
+    if len(_PAIRS) >= 2048:
+        _PAIRS.clear()
+    _PAIRS[item] = pair
+    return pair
 
 
 def _latin1(text: str) -> bytes:
@@ -121,15 +126,16 @@ def build_scope(request: Request, state: dict[str, Any] | None) -> dict[str, Any
     if "%" in raw or not raw.isascii():
         path = unquote_to_bytes(raw).decode("utf-8", "replace")
     root = request.script_name
-    lower = _LOWER
+    pairs = _PAIRS
     headers = []
-    for name, value in request.headers:
-        if type(value) is not str:
+    for item in request.headers:
+        try:
+            pair = pairs.get(item)
+        except TypeError:  # a value that is not text (a list, say): not a header we can pass on
             continue
-        key = lower.get(name)
-        if key is None:
-            key = _header_name(name)
-        headers.append((key, value.encode("latin-1") if value.isascii() else _latin1(value)))
+        if pair is None and (pair := _header_pair(item)) is None:
+            continue
+        headers.append(pair)
     scope["headers"] = headers
     scope["method"] = request.method
     if request.scheme != "https":
@@ -223,19 +229,6 @@ class _Cycle:
         raise AppError(self.error)
 
 
-async def _serve(app: Callable[..., Any], scope: dict[str, Any], cycle: _Cycle) -> None:
-    try:
-        await app(scope, cycle.receive, cycle.send)
-    except Exception:
-        if not cycle.complete or cycle.error:
-            raise
-        # The whole response was sent before the app failed, as a server would have sent it.
-        log().exception("lz: ASGI app raised after its response was complete")
-    finally:
-        if cycle.waiter is not None and not cycle.waiter.done():
-            cycle.waiter.cancel()
-
-
 class ASGIAdapter(Adapter):
     """Serve an ASGI app from Lambda HTTP events: `handler = ASGIAdapter(app, lifespan="auto")`."""
 
@@ -279,7 +272,16 @@ class ASGIAdapter(Adapter):
 
     def run(self, request: Request) -> Response:
         cycle = _Cycle(request.body)
-        run_coroutine(_serve(self.app, build_scope(request, self.state), cycle))
+        try:
+            run_coroutine(self.app(build_scope(request, self.state), cycle.receive, cycle.send))
+        except Exception:
+            if not cycle.complete or cycle.error:
+                raise
+            # The whole response was out before the app failed, as a server would have sent it.
+            log().exception("lz: ASGI app raised after its response was complete")
+        finally:
+            if cycle.waiter is not None and not cycle.waiter.done():
+                cycle.waiter.cancel()
         if cycle.error:
             raise AppError(cycle.error)
         if cycle.status is None:
