@@ -1,0 +1,275 @@
+"""lz_settings.json: stages, `extends` inheritance, validation against one schema, and that schema
+published as JSON Schema (`lz schema`).
+
+The schema is plain data, written once; the validator walks it to give errors that name the stage,
+the key, what was expected, and the nearest valid key, which a generic JSON Schema validator would
+not say as plainly.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+FILENAME = "lz_settings.json"
+RUNTIMES = ("python3.12", "python3.13", "python3.14")
+ARCHITECTURES = ("x86_64", "arm64")
+
+# key -> (JSON Schema of the value, default, description). Order is the order of `lz schema`.
+KEYS: dict[str, tuple[dict[str, Any], Any, str]] = {
+    "extends": ({"type": "string"}, None, "Stage whose settings this stage starts from."),
+    "app": (
+        {"type": "string", "pattern": r"^[A-Za-z_][\w.]*:[A-Za-z_][\w.]*$"},
+        None,
+        "The WSGI or ASGI app, as module:attribute (e.g. myproject.app:app).",
+    ),
+    "runtime": ({"enum": list(RUNTIMES)}, "python3.13", "Lambda Python runtime."),
+    "architecture": ({"enum": list(ARCHITECTURES)}, "x86_64", "Lambda architecture."),
+    "requirements": (
+        {"type": "string"},
+        None,
+        "requirements.txt, pyproject.toml or uv.lock to install; found in the project when absent.",
+    ),
+    "include": (
+        {"type": "array", "items": {"type": "string"}},
+        [],
+        "Globs (relative to the project) to ship even if excluded or secret-looking.",
+    ),
+    "exclude": (
+        {"type": "array", "items": {"type": "string"}},
+        [],
+        "Globs (relative to the project) to leave out, on top of the built-in junk list.",
+    ),
+    "environment": (
+        {"type": "object", "additionalProperties": {"type": "string"}},
+        {},
+        "Environment variables of the function.",
+    ),
+    "timeout": (
+        {"type": "integer", "minimum": 1, "maximum": 900},
+        30,
+        "Function timeout in seconds (also the local runtime's deadline).",
+    ),
+    "keep_boto3": (
+        {"type": "boolean"},
+        False,
+        "Ship boto3/botocore instead of using the ones the Lambda runtime provides.",
+    ),
+    "build_from_source": (
+        {"type": "array", "items": {"type": "string"}},
+        [],
+        "Packages allowed to build from an sdist when no Linux wheel exists (at your risk: the build "
+        "runs on this machine, not on Amazon Linux).",
+    ),
+    "adapter": (
+        {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "base_path": {"type": ["string", "null"]},
+                "text_mime_types": {"type": "array", "items": {"type": "string"}},
+                "strip_stage": {"type": "boolean"},
+                "lifespan": {"enum": ["auto", "on", "off"]},
+            },
+        },
+        {},
+        "Options of the runtime adapter (see README: base_path, text_mime_types, strip_stage, "
+        "lifespan).",
+    ),
+}
+
+
+class SettingsError(Exception):
+    """A settings file that cannot be used; the message says what and how to fix it."""
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One stage's settings, validated, with defaults filled in."""
+
+    name: str
+    project: str
+    root: Path
+    app: str
+    runtime: str
+    architecture: str
+    requirements: str | None
+    include: list[str]
+    exclude: list[str]
+    environment: dict[str, str]
+    timeout: int
+    keep_boto3: bool
+    build_from_source: list[str]
+    adapter: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def python_version(self) -> str:
+        return self.runtime.removeprefix("python")
+
+
+def schema() -> dict[str, Any]:
+    """The JSON Schema of lz_settings.json."""
+    stage = {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {
+            key: {**spec, "description": text, **({"default": default} if default not in (None, [], {}) else {})}
+            for key, (spec, default, text) in KEYS.items()
+        },
+    }
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "lz settings",
+        "description": "lz_settings.json: one object per stage (stage names: letters, digits, - and _).",
+        "type": "object",
+        "propertyNames": {"pattern": r"^[A-Za-z0-9_-]{1,40}$"},
+        "additionalProperties": stage,
+    }
+
+
+def _nearest(word: str, options: list[str]) -> str:
+    close = difflib.get_close_matches(word, options, n=1, cutoff=0.5)
+    return f' (did you mean "{close[0]}"?)' if close else ""
+
+
+def _type_name(value: Any) -> str:
+    return {bool: "a boolean", int: "an integer", float: "a number", str: "a string",
+            list: "a list", dict: "an object", type(None): "null"}.get(type(value), type(value).__name__)
+
+
+def _check(value: Any, spec: dict[str, Any], where: str) -> None:
+    """Raise SettingsError when `value` does not fit `spec` (the subset of JSON Schema KEYS uses)."""
+    if "enum" in spec:
+        if value not in spec["enum"]:
+            choices = ", ".join(json.dumps(v) for v in spec["enum"])
+            hint = _nearest(str(value), [str(v) for v in spec["enum"]])
+            raise SettingsError(f"{where} must be one of {choices}, got {json.dumps(value)}{hint}")
+        return
+    kinds = spec.get("type")
+    kinds = [kinds] if isinstance(kinds, str) else kinds or []
+    ok = {
+        "string": lambda v: isinstance(v, str),
+        "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
+        "boolean": lambda v: isinstance(v, bool),
+        "array": lambda v: isinstance(v, list),
+        "object": lambda v: isinstance(v, dict),
+        "null": lambda v: v is None,
+    }
+    if kinds and not any(ok[k](value) for k in kinds):
+        wanted = " or ".join({"string": "a string", "integer": "an integer", "boolean": "true or false",
+                              "array": "a list", "object": "an object", "null": "null"}[k] for k in kinds)
+        raise SettingsError(f"{where} must be {wanted}, got {_type_name(value)} {json.dumps(value)}")
+    if isinstance(value, int) and not isinstance(value, bool):
+        low, high = spec.get("minimum"), spec.get("maximum")
+        if (low is not None and value < low) or (high is not None and value > high):
+            raise SettingsError(f"{where} must be from {low} to {high}, got {value}")
+    if isinstance(value, str) and "pattern" in spec:
+        import re
+
+        if not re.match(spec["pattern"], value):
+            raise SettingsError(
+                f"{where} must look like package.module:app, got {json.dumps(value)}"
+            )
+    if isinstance(value, list) and "items" in spec:
+        for index, item in enumerate(value):
+            _check(item, spec["items"], f"{where}[{index}]")
+    if isinstance(value, dict):
+        props = spec.get("properties", {})
+        extra = spec.get("additionalProperties", True)
+        for key, item in value.items():
+            if key in props:
+                _check(item, props[key], f'{where}."{key}"')
+            elif extra is False:
+                raise SettingsError(
+                    f'{where} has an unknown key "{key}"{_nearest(key, list(props))}; '
+                    f"valid keys: {', '.join(props)}"
+                )
+            elif isinstance(extra, dict):
+                _check(item, extra, f'{where}."{key}"')
+
+
+def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def read_file(root: Path) -> dict[str, Any]:
+    path = root / FILENAME
+    if not path.is_file():
+        raise SettingsError(
+            f"no {FILENAME} in {root}: create one (every key is shown in settings.example.json), "
+            "or run lz from the project directory"
+        )
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise SettingsError(f"{FILENAME} is not UTF-8 text") from None
+    except json.JSONDecodeError as exc:
+        raise SettingsError(
+            f"{FILENAME} is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
+        ) from None
+    if not isinstance(data, dict) or not data:
+        raise SettingsError(
+            f'{FILENAME} must be an object with one entry per stage, like {{"dev": {{"app": "app:app"}}}}'
+        )
+    return data
+
+
+def load(root: Path | str, stage: str) -> Stage:
+    """The validated settings of `stage` in `root`/lz_settings.json, `extends` resolved."""
+    root = Path(root).resolve()
+    data = read_file(root)
+    if stage not in data:
+        raise SettingsError(
+            f'no stage "{stage}" in {FILENAME}{_nearest(stage, list(data))}; '
+            f"stages: {', '.join(data)}"
+        )
+    chain: list[str] = []
+    merged: dict[str, Any] = {}
+    name: str | None = stage
+    while name is not None:
+        if name in chain:
+            raise SettingsError(
+                f"{FILENAME}: stages extend each other in a circle: {' -> '.join(chain + [name])}"
+            )
+        chain.append(name)
+        raw = data.get(name)
+        if raw is None:
+            raise SettingsError(
+                f'stage "{chain[-2]}" extends "{name}", which is not in {FILENAME}'
+                f"{_nearest(name, list(data))}"
+            )
+        if not isinstance(raw, dict):
+            raise SettingsError(f'stage "{name}" must be an object, got {_type_name(raw)}')
+        for key, value in raw.items():
+            if key not in KEYS:
+                raise SettingsError(
+                    f'stage "{name}": unknown key "{key}"{_nearest(key, list(KEYS))}; '
+                    f"valid keys: {', '.join(KEYS)}"
+                )
+            _check(value, KEYS[key][0], f'stage "{name}": "{key}"')
+        merged = _merge(raw, merged)
+        name = raw.get("extends")
+    values = {key: merged.get(key, default) for key, (_, default, _) in KEYS.items()}
+    if not values["app"]:
+        raise SettingsError(
+            f'stage "{stage}" has no "app": set it to your WSGI/ASGI app as module:attribute, '
+            'e.g. "app": "myproject.app:app"'
+        )
+    if not stage.replace("-", "").replace("_", "").isalnum():
+        raise SettingsError(f'stage name "{stage}" may only hold letters, digits, - and _')
+    values.pop("extends")
+    return Stage(name=stage, project=_project_name(root), root=root, **values)
+
+
+def _project_name(root: Path) -> str:
+    name = "".join(c if c.isalnum() or c == "-" else "-" for c in root.name.lower()).strip("-")
+    return name or "app"
