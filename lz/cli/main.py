@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import click
 
 from .local.gateway import FRONTS
@@ -30,5 +33,46 @@ def serve(app_spec: str, front: str, stage: str, host: str, port: int, reload: b
         run(app_spec, front, stage, host, port, reload)
     except (ImportError, ValueError) as exc:
         raise click.ClickException(str(exc)) from None
+def _stage(stage: str, project: str):
+    from .settings import SettingsError, load
+
+    try:
+        return load(Path(project), stage)
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@cli.command()
+def schema() -> None:
+    """Print the JSON Schema of lz_settings.json."""
+    from .settings import schema as build
+
+    click.echo(json.dumps(build(), indent=2))
+
+
+@cli.command()
+@click.argument("stage")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Where to write the zip (default: .lz/PROJECT-STAGE.zip).")
+@click.option("--project", default=".", show_default=True, type=click.Path(file_okay=False),
+              help="The project directory (holding lz_settings.json).")
+@click.option("--refresh", is_flag=True, help="Resolve dependencies again, ignoring the cache.")
+def package(stage: str, output: Path | None, project: str, refresh: bool) -> None:
+    """Build the Lambda zip of STAGE: your code, lz's runtime, Linux wheels for the target."""
+    from .bundle import BuildError, DependencyError, build
+    from .report import print_bundle
+
+    settings = _stage(stage, project)
+    from rich.console import Console
+
+    console = Console(stderr=True)
+    with console.status("packaging…") as status:
+        try:
+            bundle = build(settings, output, refresh, step=lambda m: status.update(m + "…"))
+        except (BuildError, DependencyError) as exc:
+            raise click.ClickException(str(exc)) from None
+    print_bundle(bundle, console)
+
+
 if __name__ == "__main__":
     cli()

@@ -58,6 +58,12 @@ KEYS: dict[str, tuple[dict[str, Any], Any, str]] = {
         False,
         "Ship boto3/botocore instead of using the ones the Lambda runtime provides.",
     ),
+    "dependency_sources": (
+        {"type": "boolean"},
+        False,
+        "Ship the dependencies' .py sources beside their bytecode (for libraries that read their "
+        "own source, and for tracebacks with source lines inside dependencies).",
+    ),
     "build_from_source": (
         {"type": "array", "items": {"type": "string"}},
         [],
@@ -102,6 +108,7 @@ class Stage:
     environment: dict[str, str]
     timeout: int
     keep_boto3: bool
+    dependency_sources: bool
     build_from_source: list[str]
     adapter: dict[str, Any] = field(default_factory=dict)
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.pythons import find_python
+from lz.cli.pythons import find_python
 
 ROOT = Path(__file__).resolve().parents[2]
 CACHE = ROOT / ".venv-targets"

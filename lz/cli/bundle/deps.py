@@ -1,0 +1,209 @@
+"""The app's dependencies as Linux wheels for the target, resolved by uv, cached, and zipped once.
+
+The cache key is everything that decides what gets installed: the requirement files' contents, the
+target, the boto3 and build-from-source choices, and the interpreter that compiled the bytecode.
+A warm rebuild copies the cached deps.zip and appends the app's own files; nothing is resolved,
+downloaded or compressed again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import archive
+from .compile import compile_tree
+from .target import Target
+
+FORMAT = "1"  # bump when the layout of cached deps changes
+RUNTIME_PROVIDED = ("boto3", "botocore", "s3transfer")  # the Lambda Python runtime ships these
+
+
+class DependencyError(Exception):
+    """Dependencies that cannot be installed for the target; the message lists them and the ways out."""
+
+
+@dataclass
+class Deps:
+    zip_path: Path
+    packages: dict[str, int]  # top-level name -> unzipped bytes
+    requirements: Path | None
+    cached: bool
+    compiled: bool
+
+
+def cache_root() -> Path:
+    base = os.environ.get("LZ_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "lz")
+    return Path(base)
+
+
+def find_requirements(root: Path, setting: str | None) -> Path | None:
+    """The requirements source: the `requirements` setting, else requirements.txt, uv.lock,
+    pyproject.toml in the project root; None when the project has no dependencies file."""
+    if setting:
+        path = (root / setting).resolve()
+        if not path.is_file():
+            raise DependencyError(f'"requirements" names {setting}, which is not a file in {root}')
+        return path
+    for name in ("requirements.txt", "uv.lock", "pyproject.toml"):
+        if (root / name).is_file():
+            return root / name
+    return None
+
+
+def _uv() -> str:
+    found = shutil.which("uv")
+    if found:
+        return found
+    beside = Path(sys.executable).with_name("uv")
+    if beside.exists():
+        return str(beside)
+    try:
+        from uv import find_uv_bin
+
+        return find_uv_bin()
+    except (ImportError, FileNotFoundError):
+        raise DependencyError("uv is not installed: pip install uv (lz resolves wheels with it)") from None
+
+
+def _requirement_args(path: Path, work: Path) -> list[str]:
+    if path.name == "uv.lock":
+        out = subprocess.run(
+            [_uv(), "export", "--format", "requirements-txt", "--frozen", "--no-hashes",
+             "--no-emit-project", "--directory", str(path.parent)],
+            capture_output=True, text=True,
+        )
+        if out.returncode != 0:
+            raise DependencyError(f"could not read {path}: {out.stderr.strip()}")
+        exported = work / "requirements.txt"
+        exported.write_text(out.stdout)
+        return ["-r", str(exported)]
+    return ["-r", str(path)]
+
+
+def _key(req: Path | None, target: Target, keep_boto3: bool, build: list[str], python: str | None,
+         sources: bool) -> str:
+    h = hashlib.sha256()
+    h.update(json.dumps([FORMAT, target.python_version, target.architecture, keep_boto3,
+                         sorted(build), python or "no-bytecode", sources]).encode())
+    if req is not None:
+        h.update(req.name.encode())
+        h.update(req.read_bytes())
+    return h.hexdigest()[:24]
+
+
+_NO_WHEEL = re.compile(
+    r"(?:all versions of |only |Because )(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*?)"
+    r"(?:[=<>!~][^\s]*)? (?:has|have) no (?:usable wheels|wheels with a matching)"
+)
+
+
+def _explain_failure(stderr: str, target: Target) -> str:
+    names = sorted({m.group("name") for m in _NO_WHEEL.finditer(stderr)})
+    if not names:
+        return f"uv could not install the dependencies for {target.describe()}:\n{stderr.strip()}"
+    tags = ", ".join(target.platform_tags()[:3] + ["…", f"manylinux2014_{target.machine}", "any"])
+    lines = [f"no wheel for {target.describe()} for: {', '.join(names)}",
+             f"  checked against: {target.abi} / abi3 / none with {tags}"]
+    lines += [
+        "  ways out:",
+        "    - pin a version that publishes a manylinux wheel for this Python and architecture",
+        "    - put a pure-Python copy of it in vendor/ of your project and drop it from requirements",
+        f'    - or allow building it here: "build_from_source": {json.dumps(names)} in lz_settings.json '
+        "(the build runs on this machine, not on Amazon Linux: compiled code may not load on Lambda)",
+        "",
+        "uv said:",
+        stderr.strip(),
+    ]
+    return "\n".join(lines)
+
+
+def _strip_runtime_provided(site: Path) -> None:
+    for entry in list(site.iterdir()):
+        name = entry.name.lower()
+        top = name.split("-")[0] if name.endswith((".dist-info", ".data")) else name
+        if top in RUNTIME_PROVIDED:
+            shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
+
+
+def _package_sizes(site: Path) -> dict[str, int]:
+    sizes: dict[str, int] = {}
+    for entry in site.iterdir():
+        if entry.is_dir():
+            total = sum(f.stat().st_size for f in entry.rglob("*") if f.is_file())
+        else:
+            total = entry.stat().st_size
+        name = entry.name
+        if name.endswith(".dist-info"):
+            name = name.split("-")[0]
+        elif name.endswith(".py"):
+            name = name[:-3]
+        sizes[name] = sizes.get(name, 0) + total
+    return sizes
+
+
+def prepare(
+    root: Path,
+    setting: str | None,
+    target: Target,
+    keep_boto3: bool,
+    build_from_source: list[str],
+    python: str | None,
+    keep_sources: bool = False,
+    refresh: bool = False,
+) -> Deps:
+    """The cached deps.zip for these inputs, building it first when it is not in the cache.
+
+    With an interpreter of the target version, dependencies ship as bytecode only unless
+    `keep_sources` (the `dependency_sources` setting) asks for their .py files too.
+    """
+    req = find_requirements(root, setting)
+    key = _key(req, target, keep_boto3, build_from_source, python, keep_sources)
+    entry = cache_root() / "deps" / key
+    zip_path = entry / "deps.zip"
+    manifest = entry / "manifest.json"
+    if zip_path.is_file() and manifest.is_file() and not refresh:
+        return Deps(zip_path, json.loads(manifest.read_text())["packages"], req, True, python is not None)
+
+    entry.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="lz-deps-", dir=entry.parent) as tmp:
+        work = Path(tmp)
+        site = work / "site"
+        site.mkdir()
+        if req is not None:
+            cmd = [_uv(), "pip", "install", "--quiet", "--target", str(site),
+                   "--python-platform", target.uv_platform,
+                   "--python-version", target.python_version,
+                   "--only-binary", ":all:", "--no-compile"]
+            for name in build_from_source:
+                cmd += ["--no-binary", name]
+            cmd += _requirement_args(req, work)
+            out = subprocess.run(cmd, capture_output=True, text=True, cwd=root)
+            if out.returncode != 0:
+                raise DependencyError(_explain_failure(out.stderr, target))
+        shutil.rmtree(site / "bin", ignore_errors=True)  # console scripts: never run on Lambda
+        (site / ".lock").unlink(missing_ok=True)  # uv's lock file for --target installs
+        for record in site.glob("*.dist-info/RECORD"):
+            record.unlink()  # lists the sources and hashes of files no longer shipped as such
+        if not keep_boto3:
+            _strip_runtime_provided(site)
+        if python is not None:
+            compile_tree(site, python, sourceless=not keep_sources)
+        staged = work / "deps.zip"
+        archive.write(staged, archive.tree(site))
+        packages = _package_sizes(site)
+        if entry.exists():
+            shutil.rmtree(entry)
+        entry.mkdir()
+        shutil.move(str(staged), zip_path)
+        manifest.write_text(json.dumps({"packages": packages, "requirements": str(req)}))
+    return Deps(zip_path, packages, req, False, python is not None)

@@ -1,0 +1,205 @@
+"""Run a built bundle the way Lambda does: unzipped, under `python -m awslambdaric HANDLER` in an
+interpreter of the target version, against a local Runtime API; no Docker.
+
+The process environment is Lambda's (task root, handler, function name, memory, region, UTC, no
+bytecode writes since /var/task is read-only), plus the stage's `environment` and the caller's AWS_*
+variables (so a bundle can reach a local moto server). A timed-out invocation kills the process, as
+Lambda does; the next one starts it again (a cold start).
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import shutil
+import subprocess
+import tempfile
+import threading
+import time
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..bundle.deps import cache_root
+from ..pythons import find_python
+from .runtime_api import Outcome, RuntimeAPI
+
+
+class LocalRuntimeError(Exception):
+    """The local runtime cannot run this bundle; the message says why and what to do."""
+
+
+@dataclass
+class Invocation:
+    outcome: Outcome
+    log: list[str] = field(default_factory=list)
+    duration_ms: float = 0.0
+    cold: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome.ok
+
+    @property
+    def result(self) -> Any:
+        return self.outcome.payload
+
+    def describe(self) -> str:
+        o = self.outcome
+        if o.kind == "response":
+            return "ok"
+        if o.kind == "timeout":
+            return "timed out: the function did not answer before its timeout; raise \"timeout\" " \
+                   "in lz_settings.json or find what blocks"
+        payload = o.payload if isinstance(o.payload, dict) else {"errorMessage": str(o.payload)}
+        what = "failed to start (init error)" if o.kind == "init_error" else "raised"
+        return f"{what}: {payload.get('errorType', o.error_type or 'Error')}: {payload.get('errorMessage', '')}"
+
+
+def ensure_ric(python_version: str) -> Path:
+    """A directory holding awslambdaric for `python_version` on this machine's architecture,
+    installed once (as wheels, by uv) into lz's cache."""
+    machine = "aarch64" if platform.machine() in ("aarch64", "arm64") else "x86_64"
+    target = cache_root() / "awslambdaric" / f"{python_version}-{machine}"
+    if (target / "awslambdaric").is_dir():
+        return target
+    from ..bundle.deps import _uv
+
+    tmp = Path(tempfile.mkdtemp(prefix="ric-", dir=target.parent if target.parent.exists() else None))
+    out = subprocess.run(
+        [_uv(), "pip", "install", "--quiet", "--target", str(tmp), "--python-version", python_version,
+         "--python-platform", f"{machine}-manylinux_2_17", "--only-binary", ":all:", "awslambdaric"],
+        capture_output=True, text=True,
+    )
+    if out.returncode != 0:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise LocalRuntimeError(f"could not install awslambdaric for Python {python_version}: {out.stderr.strip()}")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if target.exists():
+        shutil.rmtree(target)
+    tmp.rename(target)
+    return target
+
+
+class LocalFunction:
+    """One function instance: `with LocalFunction(zip, "3.13") as fn: fn.invoke(event)`."""
+
+    def __init__(
+        self,
+        bundle: Path | str,
+        python_version: str,
+        handler: str = "lz_handler.handler",
+        timeout: float = 30,
+        environment: dict[str, str] | None = None,
+        memory: int = 512,
+        name: str = "lz-local",
+        python: str | None = None,
+    ) -> None:
+        self.bundle = Path(bundle)
+        self.python_version = python_version
+        self.handler = handler
+        self.timeout = timeout
+        self.environment = environment or {}
+        self.memory = memory
+        self.name = name
+        self.python = python or find_python(python_version)
+        if self.python is None:
+            raise LocalRuntimeError(
+                f"no Python {python_version} interpreter found (PATH, pyenv, uv python find): "
+                f"install one (e.g. `uv python install {python_version}`) to run this bundle locally"
+            )
+        self._dir = Path(tempfile.mkdtemp(prefix="lz-task-"))
+        self.task_root = self._dir / "task"
+        with zipfile.ZipFile(self.bundle) as zf:
+            zf.extractall(self.task_root)
+        self.ric = ensure_ric(python_version)
+        self.api = RuntimeAPI(name).start()
+        self._proc: subprocess.Popen[str] | None = None
+        self._log: list[str] = []
+        self._lock = threading.Lock()
+        self.starts = 0
+
+    def _env(self) -> dict[str, str]:
+        env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "LANG": "en_US.UTF-8",
+            "TZ": ":UTC",
+            "PYTHONPATH": f"{self.task_root}:{self.ric}",
+            "PYTHONUNBUFFERED": "1",
+            "PYTHONDONTWRITEBYTECODE": "1",  # /var/task is read-only on Lambda
+            "LAMBDA_TASK_ROOT": str(self.task_root),
+            "LAMBDA_RUNTIME_DIR": str(self.ric),
+            "_HANDLER": self.handler,
+            "AWS_LAMBDA_RUNTIME_API": self.api.address,
+            "AWS_LAMBDA_FUNCTION_NAME": self.name,
+            "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(self.memory),
+            "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{self.name}",
+            "AWS_LAMBDA_LOG_STREAM_NAME": "local",
+            "AWS_EXECUTION_ENV": f"AWS_Lambda_python{self.python_version}",
+            "AWS_REGION": os.environ.get("AWS_REGION", "us-east-1"),
+            "AWS_DEFAULT_REGION": os.environ.get("AWS_DEFAULT_REGION", os.environ.get("AWS_REGION", "us-east-1")),
+        }
+        env.update({k: v for k, v in os.environ.items() if k.startswith("AWS_") and k not in env})
+        env.update(self.environment)
+        return env
+
+    def _start(self) -> None:
+        self.api.init_error = None
+        self._proc = subprocess.Popen(
+            [self.python, "-m", "awslambdaric", self.handler],
+            cwd=self.task_root, env=self._env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            text=True, errors="replace",
+        )
+        self.starts += 1
+        proc = self._proc
+        threading.Thread(target=self._pump, args=(proc,), daemon=True).start()
+
+    def _pump(self, proc: subprocess.Popen[str]) -> None:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            with self._lock:
+                self._log.append(line.rstrip("\n"))
+        code = proc.wait()
+        if self._proc is proc:
+            tail = "\n".join(self._log[-20:])
+            self.api.fail_pending(
+                "init_error" if self.api.init_error else "error",
+                {"errorType": "Runtime.ExitError",
+                 "errorMessage": f"the function process exited with code {code}",
+                 "log": tail},
+            )
+
+    def invoke(self, event: Any) -> Invocation:
+        cold = self._proc is None or self._proc.poll() is not None
+        if cold:
+            self._start()
+        with self._lock:
+            mark = len(self._log)
+        t0 = time.perf_counter()
+        outcome = self.api.invoke(event, self.timeout)
+        duration = (time.perf_counter() - t0) * 1000
+        if outcome.kind in ("timeout", "init_error"):
+            self._kill()  # Lambda ends the sandbox; the next invocation starts a fresh process
+        time.sleep(0.02)  # let the last lines of output arrive
+        with self._lock:
+            log = self._log[mark:]
+        return Invocation(outcome, log, duration, cold)
+
+    def _kill(self) -> None:
+        proc, self._proc = self._proc, None
+        if proc is not None and proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=10)
+
+    def close(self) -> None:
+        self._kill()
+        self.api.close()
+        shutil.rmtree(self._dir, ignore_errors=True)
+
+    def __enter__(self) -> "LocalFunction":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
