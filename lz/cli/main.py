@@ -65,13 +65,55 @@ def package(stage: str, output: Path | None, project: str, refresh: bool) -> Non
     settings = _stage(stage, project)
     from rich.console import Console
 
-    console = Console(stderr=True)
+    console = Console(stderr=True, soft_wrap=True)  # long paths stay on one line (logs, grep)
     with console.status("packaging…") as status:
         try:
             bundle = build(settings, output, refresh, step=lambda m: status.update(m + "…"))
         except (BuildError, DependencyError) as exc:
             raise click.ClickException(str(exc)) from None
     print_bundle(bundle, console)
+
+
+@cli.command()
+@click.argument("stage")
+@click.option("--event", "event_file", required=True, type=click.File("r"),
+              help="JSON file with the event to send ('-' for standard input).")
+@click.option("--local", is_flag=True, help="Run the bundle on this machine (local Lambda runtime).")
+@click.option("--bundle", "bundle_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="An already built zip to run (default: build STAGE first).")
+@click.option("--project", default=".", show_default=True, type=click.Path(file_okay=False))
+def invoke(stage: str, event_file, local: bool, bundle_path: Path | None, project: str) -> None:
+    """Send an event to STAGE's function and print its result (the function's log goes to stderr)."""
+    if not local:
+        raise click.ClickException(
+            "invoking a deployed stage needs `lz deploy`, which this version does not have yet; "
+            "add --local to run the bundle on this machine"
+        )
+    from .bundle import BuildError, DependencyError, build
+    from .local.runner import LocalFunction, LocalRuntimeError
+
+    settings = _stage(stage, project)
+    try:
+        event = json.load(event_file)
+    except ValueError as exc:
+        raise click.ClickException(f"{event_file.name} is not valid JSON: {exc}") from None
+    if bundle_path is None:
+        try:
+            bundle_path = build(settings).path
+        except (BuildError, DependencyError) as exc:
+            raise click.ClickException(str(exc)) from None
+    try:
+        with LocalFunction(bundle_path, settings.python_version, timeout=settings.timeout,
+                           environment=settings.environment,
+                           name=f"{settings.project}-{settings.name}") as function:
+            result = function.invoke(event)
+    except LocalRuntimeError as exc:
+        raise click.ClickException(str(exc)) from None
+    for line in result.log:
+        click.echo(line, err=True)
+    if not result.ok:
+        raise click.ClickException(f"the function {result.describe()}")
+    click.echo(json.dumps(result.result, indent=2))
 
 
 if __name__ == "__main__":
