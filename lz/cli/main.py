@@ -57,7 +57,9 @@ def schema() -> None:
 @click.option("--project", default=".", show_default=True, type=click.Path(file_okay=False),
               help="The project directory (holding lz_settings.json).")
 @click.option("--refresh", is_flag=True, help="Resolve dependencies again, ignoring the cache.")
-def package(stage: str, output: Path | None, project: str, refresh: bool) -> None:
+@click.option("--no-bytecode", is_flag=True,
+              help="Ship sources only (every cold start then compiles them; for comparisons).")
+def package(stage: str, output: Path | None, project: str, refresh: bool, no_bytecode: bool) -> None:
     """Build the Lambda zip of STAGE: your code, lz's runtime, Linux wheels for the target."""
     from .bundle import BuildError, DependencyError, build
     from .report import print_bundle
@@ -68,7 +70,8 @@ def package(stage: str, output: Path | None, project: str, refresh: bool) -> Non
     console = Console(stderr=True, soft_wrap=True)  # long paths stay on one line (logs, grep)
     with console.status("packaging…") as status:
         try:
-            bundle = build(settings, output, refresh, step=lambda m: status.update(m + "…"))
+            bundle = build(settings, output, refresh, step=lambda m: status.update(m + "…"),
+                           bytecode=not no_bytecode)
         except (BuildError, DependencyError) as exc:
             raise click.ClickException(str(exc)) from None
     print_bundle(bundle, console)

@@ -47,11 +47,12 @@ def build(
     output: Path | None = None,
     refresh: bool = False,
     step: Callable[[str], None] = lambda message: None,
+    bytecode: bool = True,
 ) -> Bundle:
     target = Target(stage.python_version, stage.architecture)
-    python = target_python(target.python_version)
+    python = target_python(target.python_version) if bytecode else None
     notes = []
-    if python is None:
+    if python is None and bytecode:
         notes.append(
             f"no Python {target.python_version} interpreter found (PATH, pyenv, uv python find): "
             "shipping sources only, so every cold start compiles them; install one "

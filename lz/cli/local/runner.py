@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import platform
+import sys
 import shutil
 import subprocess
 import tempfile
@@ -61,7 +62,7 @@ def ensure_ric(python_version: str) -> Path:
     """A directory holding awslambdaric for `python_version` on this machine's architecture,
     installed once (as wheels, by uv) into lz's cache."""
     machine = "aarch64" if platform.machine() in ("aarch64", "arm64") else "x86_64"
-    target = cache_root() / "awslambdaric" / f"{python_version}-{machine}"
+    target = cache_root() / "awslambdaric" / f"{python_version}-{machine}-compiled"
     if (target / "awslambdaric").is_dir():
         return target
     from ..bundle.deps import _uv
@@ -69,7 +70,10 @@ def ensure_ric(python_version: str) -> Path:
     tmp = Path(tempfile.mkdtemp(prefix="ric-", dir=target.parent if target.parent.exists() else None))
     out = subprocess.run(
         [_uv(), "pip", "install", "--quiet", "--target", str(tmp), "--python-version", python_version,
-         "--python-platform", f"{machine}-manylinux_2_17", "--only-binary", ":all:", "awslambdaric"],
+         "--python-platform", f"{machine}-manylinux_2_17", "--only-binary", ":all:",
+         # compiled, as Lambda's own runtime is: the local cold start must not pay for it
+         "--compile-bytecode", "--python", find_python(python_version) or sys.executable,
+         "awslambdaric"],
         capture_output=True, text=True,
     )
     if out.returncode != 0:
