@@ -167,19 +167,74 @@ def test_secrets_and_junk_are_left_out_and_named(lz_env, tmp_path: Path) -> None
     assert ".env" in names and "certs/server.pem" in names and "deploy.key" not in names
 
 
-def test_a_dependency_without_a_linux_wheel_is_an_error_listing_it_and_the_ways_out(lz_env, tmp_path: Path) -> None:
+def test_dependencies_without_a_linux_wheel_are_an_error_listing_each_and_the_ways_out(lz_env, tmp_path: Path) -> None:
     project = tmp_path / "proj"
     project.mkdir()
     (project / "app.py").write_text("app = None\n")
-    (project / "requirements.txt").write_text("docopt==0.6.2\n")  # published as an sdist only
-    (project / "lz_settings.json").write_text(json.dumps({"dev": {"app": "app:app"}}))
+    # both published as sdists only; uv itself stops at the first
+    (project / "requirements.txt").write_text("docopt==0.6.2\nwget==3.2\nflask\n")
+    (project / "lz_settings.json").write_text(json.dumps(
+        {"dev": {"app": "app:app"}, "built": {"extends": "dev", "build_from_source": ["docopt", "wget"]}}))
     out = tmp_path / "x.zip"
     result = lz(lz_env, "package", "dev", "--project", str(project), "-o", str(out))
     assert result.returncode == 1
-    assert "no wheel for Python 3.13 on x86_64 (manylinux up to 2.34) for: docopt" in result.stderr
+    assert "no wheel for Python 3.13 on x86_64 (manylinux up to 2.34) for: docopt, wget" in result.stderr
     assert "manylinux_2_34_x86_64" in result.stderr and "manylinux2014_x86_64" in result.stderr
-    assert '"build_from_source": ["docopt"]' in result.stderr and "vendor/" in result.stderr
+    assert '"build_from_source": ["docopt", "wget"]' in result.stderr and "vendor/" in result.stderr
     assert not out.exists()
+    build(lz_env, project, "built", out)  # the opt-in builds them from source
+    with zipfile.ZipFile(out) as zf:
+        names = set(zf.namelist())
+    assert {"docopt.pyc", "wget.pyc"} <= names
+
+
+def test_vendor_files_go_to_the_bundle_root(lz_env, tmp_path: Path) -> None:
+    project = tmp_path / "proj"
+    (project / "vendor" / "oldlib").mkdir(parents=True)
+    (project / "vendor" / "oldlib" / "__init__.py").write_text("VALUE = 42\n")
+    (project / "app.py").write_text(
+        "import oldlib\n\ndef app(environ, start_response):\n"
+        "    start_response('200 OK', [('Content-Type', 'text/plain')])\n"
+        "    return [str(oldlib.VALUE).encode()]\n")
+    (project / "lz_settings.json").write_text(json.dumps({"dev": {"app": "app:app"}}))
+    out = tmp_path / "v.zip"
+    build(lz_env, project, "dev", out)
+    with zipfile.ZipFile(out) as zf:
+        assert "oldlib/__init__.py" in zf.namelist()
+    python = need_python("3.13")
+    with LocalFunction(out, "3.13", python=python) as fn:
+        assert fn.invoke(make("http_v2")).result["body"] == "42"
+
+
+def test_without_a_target_interpreter_the_bundle_ships_sources_and_says_so(lz_env, tmp_path: Path) -> None:
+    project = tmp_path / "proj"
+    project.mkdir()
+    (project / "app.py").write_text("app = None\n")
+    (project / "lz_settings.json").write_text(json.dumps({"dev": {"app": "app:app", "runtime": "python3.14"}}))
+    from lz.cli.pythons import find_python
+
+    if find_python("3.14") is not None:
+        pytest.skip("a Python 3.14 is installed here, so this case cannot be staged")
+    out = tmp_path / "s.zip"
+    report = build(lz_env, project, "dev", out)
+    assert "no Python 3.14 interpreter found" in report and "shipping sources only" in report
+    assert "bytecode: none (sources only)" in report
+    with zipfile.ZipFile(out) as zf:
+        assert not any(n.endswith(".pyc") for n in zf.namelist())
+
+
+def test_lambda_size_limits_are_errors_or_notes_before_deploy(lz_env, tmp_path: Path, monkeypatch) -> None:
+    import lz.cli.bundle as bundle_module
+    from lz.cli.settings import load
+
+    project = project_copy(tmp_path, "example_flask")
+    monkeypatch.setattr(bundle_module, "ZIP_DIRECT_LIMIT", 100_000)
+    result = bundle_module.build(load(project, "dev"), tmp_path / "big.zip")
+    assert any("over the 50 MiB direct-upload limit" in note and "S3" in note for note in result.notes)
+    monkeypatch.setattr(bundle_module, "UNZIPPED_LIMIT", 1_000_000)
+    with pytest.raises(bundle_module.BuildError, match="over Lambda's 250 MiB limit; biggest packages: werkzeug"):
+        bundle_module.build(load(project, "dev"), tmp_path / "bigger.zip")
+    assert not (tmp_path / "bigger.zip").exists()
 
 
 def test_boto3_is_left_to_the_runtime_unless_kept(lz_env, tmp_path: Path) -> None:

@@ -1,5 +1,8 @@
 """The user's own files: the project directory minus junk and minus anything secret-looking.
 
+Files under vendor/ go to the root of the bundle (vendor/docopt.py is imported as docopt), the
+place for pure-Python copies of packages that publish no wheel, as in Chalice.
+
 Secrets are not silently dropped: each one left out is named in the build output, and the `include`
 setting ships it anyway when it really belongs in the bundle.
 """
@@ -67,5 +70,5 @@ def collect(root: Path, include: list[str], exclude: list[str]) -> Collected:
                     out.secrets.append(rel)
                     continue
             if path.is_file():
-                out.files.append((rel, path))
+                out.files.append((rel.removeprefix("vendor/"), path))
     return out

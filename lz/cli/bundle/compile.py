@@ -23,7 +23,7 @@ def compile_tree(root: Path, python: str, sourceless: bool = False) -> None:
     source, as pip does.
     """
     many = sum(1 for _ in root.rglob("*.py")) > 200  # a worker pool only pays off on big trees
-    cmd = [python, "-m", "compileall", "-q", "-q", "-j", "0" if many else "1",
+    cmd = [python, "-X", "no_debug_ranges", "-m", "compileall", "-q", "-q", "-j", "0" if many else "1",
            "--invalidation-mode", "unchecked-hash", "-d", "/var/task"]
     if sourceless:
         cmd.append("-b")

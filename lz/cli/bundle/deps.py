@@ -23,7 +23,7 @@ from . import archive
 from .compile import compile_tree
 from .target import Target
 
-FORMAT = "1"  # bump when the layout of cached deps changes
+FORMAT = "2"  # bump when the layout of cached deps changes
 RUNTIME_PROVIDED = ("boto3", "botocore", "s3transfer")  # the Lambda Python runtime ships these
 
 
@@ -107,8 +107,26 @@ _NO_WHEEL = re.compile(
 )
 
 
-def _explain_failure(stderr: str, target: Target) -> str:
-    names = sorted({m.group("name") for m in _NO_WHEEL.finditer(stderr)})
+def _no_wheel_names(stderr: str) -> list[str]:
+    return sorted({m.group("name") for m in _NO_WHEEL.finditer(stderr)})
+
+
+def _all_without_wheels(cmd: list[str], first: list[str], cwd: Path) -> list[str]:
+    """Every package lacking a wheel, not just the first one uv stops at: resolve again (dry run)
+    with each one found so far allowed to build, until no new name comes up."""
+    found = list(first)
+    for _ in range(10):
+        retry = cmd + ["--dry-run"] + [arg for name in found for arg in ("--no-binary", name)]
+        out = subprocess.run(retry, capture_output=True, text=True, cwd=cwd)
+        more = [name for name in _no_wheel_names(out.stderr) if name not in found]
+        if out.returncode == 0 or not more:
+            break
+        found += more
+    return sorted(found)
+
+
+def _explain_failure(stderr: str, target: Target, names: list[str] | None = None) -> str:
+    names = names or _no_wheel_names(stderr)
     if not names:
         return f"uv could not install the dependencies for {target.describe()}:\n{stderr.strip()}"
     tags = ", ".join(target.platform_tags()[:3] + ["…", f"manylinux2014_{target.machine}", "any"])
@@ -189,7 +207,10 @@ def prepare(
             cmd += _requirement_args(req, work)
             out = subprocess.run(cmd, capture_output=True, text=True, cwd=root)
             if out.returncode != 0:
-                raise DependencyError(_explain_failure(out.stderr, target))
+                names = _no_wheel_names(out.stderr)
+                if names:
+                    names = _all_without_wheels([c for c in cmd if c != "--quiet"], names, root)
+                raise DependencyError(_explain_failure(out.stderr, target, names))
         shutil.rmtree(site / "bin", ignore_errors=True)  # console scripts: never run on Lambda
         (site / ".lock").unlink(missing_ok=True)  # uv's lock file for --target installs
         for record in site.glob("*.dist-info/RECORD"):
