@@ -119,5 +119,150 @@ def invoke(stage: str, event_file, local: bool, bundle_path: Path | None, projec
     click.echo(json.dumps(result.result, indent=2))
 
 
+def _aws_options(command):
+    command = click.option("--region", help="AWS region (else the stage's, AWS_REGION, the profile's).")(command)
+    command = click.option("--profile", envvar="AWS_PROFILE", help="AWS profile (AWS_PROFILE).")(command)
+    return click.option("--project", default=".", show_default=True, type=click.Path(file_okay=False),
+                        help="The project directory (holding lz_settings.json).")(command)
+
+
+def _aws(settings, region: str | None, profile: str | None):
+    from .aws import Aws, AwsError
+
+    try:
+        return Aws(region or settings.region, profile)
+    except AwsError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _console():
+    from rich.console import Console
+
+    return Console(stderr=True, soft_wrap=True)
+
+
+def _plan_table(steps, console, title: str) -> None:
+    from rich.table import Table
+
+    from .deploy.operations import step_rows
+
+    if not steps:
+        console.print(f"{title}: nothing to change")
+        return
+    table = Table("resource", "action", "reason", title=title, title_justify="left")
+    for row in step_rows(steps):
+        table.add_row(*row)
+    console.print(table)
+
+
+@cli.command()
+@click.argument("stage")
+@click.option("--dry-run", is_flag=True, help="Print the plan and stop.")
+@_aws_options
+def deploy(stage: str, dry_run: bool, region: str | None, profile: str | None, project: str) -> None:
+    """Package STAGE, show the plan, apply it, print the URL. Re-running converges."""
+    from .aws import AwsError
+    from .bundle import BuildError, DependencyError, build
+    from .deploy.operations import deploy as run
+
+    settings = _stage(stage, project)
+    console = _console()
+    aws = _aws(settings, region, profile)
+    try:
+        bundle = build(settings)
+        result = run(aws, settings, bundle.path, bundle.handler, dry_run,
+                     show_plan=lambda steps: _plan_table(steps, console, f"plan for {settings.project}-{stage}"),
+                     on_step=lambda i, s: console.print(f"  [{i + 1}] {s.action} {s.kind}: {s.name}"))
+    except (BuildError, DependencyError, AwsError) as exc:
+        raise click.ClickException(str(exc)) from None
+    uploads = sum(n for op, n in result.calls.items()
+                  if op in ("lambda:CreateFunction", "lambda:UpdateFunctionCode"))
+    console.print(f"{sum(result.calls.values())} AWS calls ({result.writes} writes), "
+                  f"{'code uploaded' if uploads else 'no code uploaded'}")
+    if dry_run:
+        return
+    console.print(f"deployed: alias live -> version {result.version}")
+    if result.url:
+        click.echo(result.url)
+
+
+@cli.command()
+@click.argument("stage")
+@_aws_options
+def status(stage: str, region: str | None, profile: str | None, project: str) -> None:
+    """What is deployed for STAGE, and how it differs from the settings and code."""
+    from .aws import AwsError
+    from .bundle import BuildError, DependencyError, build
+    from .deploy.operations import status as read
+
+    settings = _stage(stage, project)
+    aws = _aws(settings, region, profile)
+    try:
+        bundle = build(settings)
+        st = read(aws, settings, bundle.path, bundle.handler)
+    except (BuildError, DependencyError, AwsError) as exc:
+        raise click.ClickException(str(exc)) from None
+    if not st.deployed:
+        raise click.ClickException(f"{st.name} is not deployed (no function with alias live in {aws.region})")
+    for label, value in [("function", st.name), ("version behind live", st.version),
+                         ("runtime", f"{st.runtime} ({st.architecture})"), ("memory", f"{st.memory} MB"),
+                         ("timeout", f"{st.timeout} s"), ("last update", st.last_modified),
+                         ("code sha256", st.code_sha256), ("url", st.url or "none")]:
+        click.echo(f"{label:20s} {value}")
+    if st.drift:
+        click.echo("drift from settings/code (lz deploy would):")
+        for line in st.drift:
+            click.echo(f"  - {line}")
+    else:
+        click.echo("in sync with settings and code")
+
+
+@cli.command()
+@click.argument("stage")
+@click.option("--to", "to", help="Version to point live at.")
+@click.option("-n", "back", type=int, default=1, show_default=True, help="Go back N versions.")
+@_aws_options
+def rollback(stage: str, to: str | None, back: int, region: str | None, profile: str | None,
+             project: str) -> None:
+    """Point STAGE's alias live at an earlier version: code and configuration together."""
+    from .aws import AwsError
+    from .deploy.operations import rollback as run
+
+    settings = _stage(stage, project)
+    aws = _aws(settings, region, profile)
+    try:
+        before, after = run(aws, settings, to, back)
+    except AwsError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"live: version {before} -> {after}")
+
+
+@cli.command()
+@click.argument("stage")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@_aws_options
+def undeploy(stage: str, yes: bool, region: str | None, profile: str | None, project: str) -> None:
+    """Delete every resource of STAGE, and say what was deleted."""
+    from .aws import AwsError
+    from .deploy.operations import undeploy as run
+
+    settings = _stage(stage, project)
+    aws = _aws(settings, region, profile)
+    console = _console()
+
+    def confirm(steps) -> bool:
+        _plan_table(steps, console, f"undeploy {settings.project}-{stage}")
+        return yes or click.confirm("delete all of these?", default=False, err=True)
+
+    try:
+        deleted = run(aws, settings, confirm)
+    except AwsError as exc:
+        raise click.ClickException(str(exc)) from None
+    if not deleted:
+        console.print("nothing deleted")
+    for step in deleted:
+        click.echo(f"deleted {step.kind}: {step.name}")
+
+
 if __name__ == "__main__":
     cli()

@@ -48,6 +48,33 @@ KEYS: dict[str, tuple[dict[str, Any], Any, str]] = {
         {},
         "Environment variables of the function.",
     ),
+    "region": (
+        {"type": "string", "pattern": r"^[a-z]{2}(-[a-z]+)+-\d$"},
+        None,
+        "AWS region to deploy to (default: --region, AWS_REGION, AWS_DEFAULT_REGION, the profile's).",
+    ),
+    "memory": (
+        {"type": "integer", "minimum": 128, "maximum": 10240},
+        512,
+        "Function memory in MB (CPU grows with it).",
+    ),
+    "http": (
+        {"enum": ["http_api", "function_url", False]},
+        "http_api",
+        "HTTP front: an HTTP API (payload 2.0, $default stage), a Lambda Function URL, or false "
+        "for a function with no HTTP front.",
+    ),
+    "url_auth": (
+        {"enum": ["NONE", "AWS_IAM"]},
+        "NONE",
+        "Auth type of the Function URL (http: function_url).",
+    ),
+    "log_retention_days": (
+        {"enum": [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192,
+                  2557, 2922, 3288, 3653]},
+        30,
+        "Days CloudWatch keeps the function's logs.",
+    ),
     "timeout": (
         {"type": "integer", "minimum": 1, "maximum": 900},
         30,
@@ -103,6 +130,11 @@ class Stage:
     runtime: str
     architecture: str
     requirements: str | None
+    region: str | None
+    memory: int
+    http: str | bool
+    url_auth: str
+    log_retention_days: int
     include: list[str]
     exclude: list[str]
     environment: dict[str, str]
@@ -177,9 +209,8 @@ def _check(value: Any, spec: dict[str, Any], where: str) -> None:
         import re
 
         if not re.match(spec["pattern"], value):
-            raise SettingsError(
-                f"{where} must look like package.module:app, got {json.dumps(value)}"
-            )
+            shape = "an AWS region like us-east-1" if "region" in where else "package.module:app"
+            raise SettingsError(f"{where} must look like {shape}, got {json.dumps(value)}")
     if isinstance(value, list) and "items" in spec:
         for index, item in enumerate(value):
             _check(item, spec["items"], f"{where}[{index}]")

@@ -1,0 +1,25 @@
+"""Carrying out a plan, step after step; `on_step` hears of each step before it runs (progress in
+the CLI; fault injection in the tests)."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from ..aws import Aws
+from .models import Desired
+from .resources import BY_NAME
+from .steps import Step
+
+
+def apply(aws: Aws, steps: list[Step], want: Desired,
+          on_step: Callable[[int, Step], None] = lambda index, step: None) -> None:
+    for index, step in enumerate(steps):
+        on_step(index, step)
+        BY_NAME[step.kind].apply(aws, step, want)
+
+
+def teardown(aws: Aws, steps: list[Step],
+             on_step: Callable[[int, Step], None] = lambda index, step: None) -> None:
+    for index, step in enumerate(steps):
+        on_step(index, step)
+        BY_NAME[step.kind].delete(aws, step)

@@ -1,0 +1,102 @@
+"""What a stage should look like in AWS, computed from its settings and its bundle alone."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..aws import TAG_PROJECT, TAG_STAGE
+from ..settings import Stage
+
+ALIAS = "live"
+
+
+@dataclass(frozen=True)
+class Desired:
+    project: str
+    stage: str
+    region: str
+    account: str
+    runtime: str
+    architecture: str
+    handler: str
+    memory: int
+    timeout: int
+    environment: dict[str, str]
+    log_retention_days: int
+    http: str | bool
+    url_auth: str
+    zip_path: Path
+    code_sha256: str
+    tags: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        """Function, role, log group and API name: PROJECT-STAGE (64 characters at most)."""
+        return f"{self.project}-{self.stage}"[:64]
+
+    @property
+    def role_name(self) -> str:
+        return f"{self.project}-{self.stage}-lambda"[:64]
+
+    @property
+    def role_arn(self) -> str:
+        return f"arn:aws:iam::{self.account}:role/{self.role_name}"
+
+    @property
+    def function_arn(self) -> str:
+        return f"arn:aws:lambda:{self.region}:{self.account}:function:{self.name}"
+
+    @property
+    def alias_arn(self) -> str:
+        return f"{self.function_arn}:{ALIAS}"
+
+    @property
+    def log_group(self) -> str:
+        return f"/aws/lambda/{self.name}"
+
+    def policy(self) -> dict:
+        """The execution role's inline policy: its own log group, invoking itself; nothing else."""
+        group = f"arn:aws:logs:{self.region}:{self.account}:log-group:{self.log_group}"
+        return {
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Sid": "OwnLogs", "Effect": "Allow",
+                 "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                 "Resource": [f"{group}:*", f"{group}:log-stream:*"]},
+                {"Sid": "InvokeSelf", "Effect": "Allow", "Action": ["lambda:InvokeFunction"],
+                 "Resource": [self.function_arn, f"{self.function_arn}:*"]},
+            ],
+        }
+
+
+TRUST = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
+                   "Action": "sts:AssumeRole"}],
+}
+
+
+def code_sha256(path: Path) -> str:
+    """The digest Lambda reports as CodeSha256 (base64 of the zip's SHA-256)."""
+    return base64.b64encode(hashlib.sha256(path.read_bytes()).digest()).decode()
+
+
+def desired(stage: Stage, region: str, account: str, zip_path: Path, handler: str) -> Desired:
+    return Desired(
+        project=stage.project, stage=stage.name, region=region, account=account,
+        runtime=stage.runtime, architecture=stage.architecture, handler=handler,
+        memory=stage.memory, timeout=stage.timeout, environment=dict(stage.environment),
+        log_retention_days=stage.log_retention_days, http=stage.http, url_auth=stage.url_auth,
+        zip_path=zip_path, code_sha256=code_sha256(zip_path),
+        tags={TAG_PROJECT: stage.project, TAG_STAGE: stage.name},
+    )
+
+
+def canonical(document: dict | str) -> str:
+    if isinstance(document, str):
+        document = json.loads(document)
+    return json.dumps(document, sort_keys=True, separators=(",", ":"))

@@ -1,0 +1,144 @@
+"""What `lz deploy`, `status`, `rollback` and `undeploy` do, apart from printing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from ..aws import Aws, AwsError, not_found
+from ..settings import Stage
+from .apply import apply, teardown
+from .models import ALIAS, Desired, desired
+from .plan import make_plan, teardown_plan
+from .resources import function, http_api, url
+from .steps import Step
+
+
+@dataclass
+class Deployed:
+    steps: list[Step]
+    url: str | None
+    version: str | None
+    calls: dict[str, int] = field(default_factory=dict)
+    writes: int = 0
+
+
+def region_of(stage: Stage, region: str | None) -> str | None:
+    return region or stage.region
+
+
+def endpoint(aws: Aws, want: Desired) -> str | None:
+    if want.http == "http_api":
+        return http_api.endpoint(aws, want.name, want.project, want.stage)
+    if want.http == "function_url":
+        return url.endpoint(aws, want.name)
+    return None
+
+
+def live_version(aws: Aws, name: str) -> str | None:
+    try:
+        return aws.client("lambda").get_alias(FunctionName=name, Name=ALIAS)["FunctionVersion"]
+    except Exception as exc:
+        if not_found(exc):
+            return None
+        with aws.explain(f"reading alias {ALIAS} of {name}"):
+            raise
+
+
+def deploy(aws: Aws, stage: Stage, zip_path: Path, handler: str, dry_run: bool,
+           show_plan: Callable[[list[Step]], None],
+           on_step: Callable[[int, Step], None] = lambda i, s: None) -> Deployed:
+    want = desired(stage, aws.region, aws.account, zip_path, handler)
+    steps = make_plan(aws, want)
+    show_plan(steps)
+    if not dry_run:
+        apply(aws, steps, want, on_step)
+    version = live_version(aws, want.name) if not dry_run or not steps else None
+    return Deployed(steps, endpoint(aws, want), version, dict(aws.calls), aws.writes)
+
+
+def undeploy(aws: Aws, stage: Stage, confirm: Callable[[list[Step]], bool],
+             on_step: Callable[[int, Step], None] = lambda i, s: None) -> list[Step]:
+    steps = teardown_plan(aws, stage.project, stage.name, aws.region)
+    if not steps or not confirm(steps):
+        return []
+    teardown(aws, steps, on_step)
+    return steps
+
+
+def remaining(aws: Aws, stage: Stage) -> list[str]:
+    """ARNs of anything still tagged for this stage (what undeploy must leave empty)."""
+    from ..aws import TAG_PROJECT, TAG_STAGE
+
+    tagging = aws.client("resourcegroupstaggingapi")
+    with aws.explain("listing resources tagged for the stage"):
+        found = tagging.get_resources(TagFilters=[
+            {"Key": TAG_PROJECT, "Values": [stage.project]}, {"Key": TAG_STAGE, "Values": [stage.name]}])
+    return [item["ResourceARN"] for item in found.get("ResourceTagMappingList", [])]
+
+
+@dataclass
+class Status:
+    name: str
+    deployed: bool
+    version: str | None = None
+    runtime: str | None = None
+    architecture: str | None = None
+    memory: int | None = None
+    timeout: int | None = None
+    last_modified: str | None = None
+    code_sha256: str | None = None
+    url: str | None = None
+    drift: list[str] = field(default_factory=list)
+
+
+def status(aws: Aws, stage: Stage, zip_path: Path | None, handler: str) -> Status:
+    name = f"{stage.project}-{stage.name}"[:64]
+    live = function._get(aws, name, ALIAS)
+    if live is None:
+        return Status(name, False)
+    config = live["Configuration"]
+    result = Status(
+        name, True, config.get("Version"), config.get("Runtime"),
+        (config.get("Architectures") or ["x86_64"])[0], config.get("MemorySize"),
+        config.get("Timeout"), config.get("LastModified"), config.get("CodeSha256"),
+    )
+    if zip_path is not None:
+        want = desired(stage, aws.region, aws.account, zip_path, handler)
+        result.url = endpoint(aws, want)
+        result.drift = [f"{s.kind} {s.name}: {s.action} ({s.reason})" for s in make_plan(aws, want)]
+    return result
+
+
+def rollback(aws: Aws, stage: Stage, to: str | None, back: int) -> tuple[str, str]:
+    """Point `live` at an earlier version: `to`, or `back` published versions before the current."""
+    name = f"{stage.project}-{stage.name}"[:64]
+    current = live_version(aws, name)
+    if current is None:
+        raise AwsError(f"{name} has no alias {ALIAS}: is the stage deployed? (lz status {stage.name})")
+    lam = aws.client("lambda")
+    versions: list[int] = []
+    with aws.explain(f"listing the versions of {name}"):
+        for page in lam.get_paginator("list_versions_by_function").paginate(FunctionName=name):
+            versions += [int(v["Version"]) for v in page["Versions"] if v["Version"].isdigit()]
+    versions.sort()
+    if to is not None:
+        if not to.isdigit() or int(to) not in versions:
+            raise AwsError(f"{name} has no version {to}; published versions: "
+                           + ", ".join(map(str, versions)))
+        target = to
+    else:
+        earlier = [v for v in versions if v < int(current)]
+        if len(earlier) < back:
+            raise AwsError(f"{name} has only {len(earlier)} version(s) before {current}; "
+                           f"published: {', '.join(map(str, versions))}")
+        target = str(earlier[-back])
+    with aws.explain(f"pointing {ALIAS} of {name} at version {target}"):
+        lam.update_alias(FunctionName=name, Name=ALIAS, FunctionVersion=target)
+    return current, target
+
+
+def step_rows(steps: list[Step]) -> list[tuple[str, str, str]]:
+    return [(f"{s.kind}: {s.name}", s.action, s.reason) for s in steps]
+

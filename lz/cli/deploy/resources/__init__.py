@@ -1,0 +1,13 @@
+"""One module per AWS resource kind, each with the same three functions:
+
+    plan(aws, want) -> [Step]          what must change for this kind, from what exists now
+    apply(aws, step, want) -> None     carry out one of its steps
+    teardown(aws, project, stage, region) -> [Step]   delete steps for what exists
+
+KINDS is the apply order (teardown runs it backwards).
+"""
+
+from . import function, http_api, logs, role, url
+
+KINDS = (role, logs, function, url, http_api)
+BY_NAME = {kind.KIND: kind for kind in KINDS}

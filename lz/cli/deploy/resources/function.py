@@ -1,0 +1,151 @@
+"""The Lambda function, its published versions and the alias `live` that every front invokes.
+
+The end state: `live` points at a version whose code (CodeSha256) and configuration are the desired
+ones. Code is uploaded only when its SHA-256 differs from the deployed CodeSha256, configuration is
+updated only where it differs, and a version is published only when `live` is not already right.
+Each step re-reads what it needs, so a deploy interrupted anywhere converges when run again.
+"""
+
+from __future__ import annotations
+
+import time
+
+from ...aws import Aws, AwsError, not_found
+from ..models import ALIAS, Desired
+from ..steps import Step
+
+KIND = "function"
+DIRECT_UPLOAD_LIMIT = 50 * 1024 * 1024
+
+
+def _get(aws: Aws, name: str, qualifier: str | None = None) -> dict | None:
+    args = {"FunctionName": name, **({"Qualifier": qualifier} if qualifier else {})}
+    try:
+        return aws.client("lambda").get_function(**args)
+    except Exception as exc:
+        if not_found(exc):
+            return None
+        with aws.explain(f"reading function {name}"):
+            raise
+
+
+def _config_of(want: Desired) -> dict:
+    return {
+        "Runtime": want.runtime, "Handler": want.handler, "MemorySize": want.memory,
+        "Timeout": want.timeout, "Role": want.role_arn,
+        "Environment": {"Variables": dict(want.environment)},
+    }
+
+
+def _differences(config: dict, want: Desired) -> list[str]:
+    have = {
+        "Runtime": config.get("Runtime"), "Handler": config.get("Handler"),
+        "MemorySize": config.get("MemorySize"), "Timeout": config.get("Timeout"),
+        "Role": config.get("Role"),
+        "Environment": {"Variables": (config.get("Environment") or {}).get("Variables") or {}},
+    }
+    labels = {"MemorySize": "memory", "Timeout": "timeout", "Runtime": "runtime",
+              "Handler": "handler", "Role": "role", "Environment": "environment"}
+    out = []
+    for key, value in _config_of(want).items():
+        if have[key] != value:
+            shown = "changed" if key == "Environment" else f"{have[key]} -> {value}"
+            out.append(f"{labels[key]} {shown}")
+    return out
+
+
+def _arch(config: dict) -> str:
+    return (config.get("Architectures") or ["x86_64"])[0]
+
+
+def plan(aws: Aws, want: Desired) -> list[Step]:
+    size = want.zip_path.stat().st_size
+    current = _get(aws, want.name)
+    if current is None:
+        return [
+            Step(KIND, want.name, "create", "first deploy of this stage",
+                 {"zip_bytes": size, "code_sha256": want.code_sha256}),
+            Step(KIND, want.name, "publish", f"alias {ALIAS} -> the new version"),
+        ]
+    steps = []
+    latest = current["Configuration"]
+    if latest.get("CodeSha256") != want.code_sha256 or _arch(latest) != want.architecture:
+        steps.append(Step(KIND, want.name, "update", "code changed",
+                          {"part": "code", "zip_bytes": size, "code_sha256": want.code_sha256}))
+    config_changes = _differences(latest, want)
+    if config_changes:
+        steps.append(Step(KIND, want.name, "update", "; ".join(config_changes), {"part": "config"}))
+    live = _get(aws, want.name, ALIAS)
+    live_config = live["Configuration"] if live else None
+    if steps or live_config is None or live_config.get("CodeSha256") != want.code_sha256 \
+            or _differences(live_config, want) or _arch(live_config) != want.architecture:
+        reason = f"alias {ALIAS} -> a new version" if live else f"create alias {ALIAS}"
+        steps.append(Step(KIND, want.name, "publish", reason))
+    return steps
+
+
+def _wait(aws: Aws, name: str, waiter: str) -> None:
+    with aws.explain(f"waiting for function {name} to be ready"):
+        aws.client("lambda").get_waiter(waiter).wait(
+            FunctionName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 300})
+
+
+def _zip(want: Desired) -> bytes:
+    data = want.zip_path.read_bytes()
+    if len(data) > DIRECT_UPLOAD_LIMIT:
+        raise AwsError(
+            f"the bundle is {len(data) / 2**20:.1f} MiB, over the 50 MiB direct upload limit; "
+            "uploading through S3 is not supported by this version of lz yet"
+        )
+    return data
+
+
+def apply(aws: Aws, step: Step, want: Desired) -> None:
+    lam = aws.client("lambda")
+    if step.action == "create":
+        for attempt in range(12):
+            try:
+                lam.create_function(
+                    FunctionName=want.name, Role=want.role_arn, Code={"ZipFile": _zip(want)},
+                    Architectures=[want.architecture], Publish=False, Tags=want.tags,
+                    Description=f"lz: {want.project} {want.stage}", **{
+                        k: v for k, v in _config_of(want).items() if k != "Role"},
+                )
+                break
+            except Exception as exc:
+                message = getattr(exc, "response", {}).get("Error", {}).get("Message", "")
+                if "cannot be assumed" in message and attempt < 11:
+                    time.sleep(2)  # a new IAM role takes a few seconds to reach Lambda
+                    continue
+                with aws.explain(f"creating function {want.name}"):
+                    raise
+        _wait(aws, want.name, "function_active_v2")
+    elif step.action == "update" and step.detail.get("part") == "code":
+        with aws.explain(f"uploading the code of {want.name}"):
+            lam.update_function_code(FunctionName=want.name, ZipFile=_zip(want),
+                                     Architectures=[want.architecture])
+        _wait(aws, want.name, "function_updated_v2")
+    elif step.action == "update":
+        with aws.explain(f"updating the configuration of {want.name}"):
+            lam.update_function_configuration(FunctionName=want.name, **_config_of(want))
+        _wait(aws, want.name, "function_updated_v2")
+    elif step.action == "publish":
+        with aws.explain(f"publishing a version of {want.name} and pointing {ALIAS} at it"):
+            version = lam.publish_version(FunctionName=want.name, CodeSha256=want.code_sha256)["Version"]
+            try:
+                lam.update_alias(FunctionName=want.name, Name=ALIAS, FunctionVersion=version)
+            except Exception as exc:
+                if not not_found(exc):
+                    raise
+                lam.create_alias(FunctionName=want.name, Name=ALIAS, FunctionVersion=version)
+
+
+def teardown(aws: Aws, project: str, stage: str, region: str) -> list[Step]:
+    name = f"{project}-{stage}"[:64]
+    return [Step(KIND, name, "delete", "undeploy (its versions and alias go with it)")] \
+        if _get(aws, name) else []
+
+
+def delete(aws: Aws, step: Step) -> None:
+    with aws.explain(f"deleting function {step.name}"):
+        aws.client("lambda").delete_function(FunctionName=step.name)

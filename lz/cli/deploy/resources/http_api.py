@@ -1,0 +1,122 @@
+"""An API Gateway HTTP API in front of the alias `live` (http: "http_api"): Lambda proxy
+integration in payload 2.0, a $default route and an auto-deployed $default stage, and the permission
+for this API alone to invoke the function. Removed when the stage switches to another front."""
+
+from __future__ import annotations
+
+from ...aws import TAG_PROJECT, TAG_STAGE, Aws
+from ..models import ALIAS, Desired
+from ..steps import Step
+from . import _permissions
+
+KIND = "http_api"
+SID = "lz-http-api"
+PARTS = ("api", "integration", "route", "stage", "permission")
+
+
+def _find(aws: Aws, name: str, project: str, stage: str) -> dict | None:
+    api_client = aws.client("apigatewayv2")
+    token = None
+    with aws.explain(f"listing HTTP APIs to find {name}"):
+        while True:
+            page = api_client.get_apis(**({"NextToken": token} if token else {}))
+            for api in page.get("Items", []):
+                tags = api.get("Tags") or {}
+                if api.get("Name") == name and tags.get(TAG_PROJECT) == project and tags.get(TAG_STAGE) == stage:
+                    return api
+            token = page.get("NextToken")
+            if not token:
+                return None
+
+
+def _state(aws: Aws, want: Desired) -> dict:
+    """Which parts exist: the API, the Lambda integration to `live`, the route, the stage, the
+    permission. A deploy interrupted half-way leaves some: the plan adds only what is missing."""
+    api = _find(aws, want.name, want.project, want.stage)
+    if api is None:
+        return {"api": None}
+    client = aws.client("apigatewayv2")
+    with aws.explain(f"reading HTTP API {want.name}"):
+        integrations = client.get_integrations(ApiId=api["ApiId"]).get("Items", [])
+        routes = client.get_routes(ApiId=api["ApiId"]).get("Items", [])
+        stages = client.get_stages(ApiId=api["ApiId"]).get("Items", [])
+    integration = next((i for i in integrations if i.get("IntegrationUri") == want.alias_arn), None)
+    return {
+        "api": api,
+        "integration": integration,
+        "route": next((r for r in routes if r.get("RouteKey") == "$default"), None),
+        "stage": next((s for s in stages if s.get("StageName") == "$default"), None),
+        "permission": SID in _permissions.statement_ids(aws, want.name),
+    }
+
+
+def plan(aws: Aws, want: Desired) -> list[Step]:
+    state = _state(aws, want)
+    if want.http != "http_api":
+        return [Step(KIND, want.name, "delete", f"the stage's front is now {want.http or 'none'}")] \
+            if state["api"] else []
+    reasons = {
+        "api": "http is http_api", "integration": f"Lambda proxy (payload 2.0) to alias {ALIAS}",
+        "route": "send every request ($default) to the function", "stage": "auto-deployed $default stage",
+        "permission": "allow this API, and only it, to invoke the function",
+    }
+    if state["api"] is None:
+        return [Step(KIND, want.name, "create", reasons[part], {"part": part}) for part in PARTS]
+    return [Step(KIND, want.name, "create", reasons[part], {"part": part})
+            for part in PARTS[1:] if not state[part]]
+
+
+def apply(aws: Aws, step: Step, want: Desired) -> None:
+    client = aws.client("apigatewayv2")
+    part = step.detail.get("part")
+    with aws.explain(f"{step.action} {part or ''} of HTTP API {want.name}"):
+        if step.action == "delete":
+            delete(aws, step)
+            return
+        if part == "api":
+            client.create_api(Name=want.name, ProtocolType="HTTP", Tags=want.tags,
+                              Description=f"lz: {want.project} {want.stage}")
+            return
+        api = _find(aws, want.name, want.project, want.stage)
+        api_id = api["ApiId"]
+        if part == "integration":
+            client.create_integration(ApiId=api_id, IntegrationType="AWS_PROXY",
+                                      IntegrationUri=want.alias_arn, PayloadFormatVersion="2.0",
+                                      TimeoutInMillis=30000)
+        elif part == "route":
+            state = _state(aws, want)
+            client.create_route(ApiId=api_id, RouteKey="$default",
+                                Target=f"integrations/{state['integration']['IntegrationId']}")
+        elif part == "stage":
+            client.create_stage(ApiId=api_id, StageName="$default", AutoDeploy=True, Tags=want.tags)
+        elif part == "permission":
+            aws.client("lambda").add_permission(
+                FunctionName=want.name, Qualifier=ALIAS, StatementId=SID,
+                Action="lambda:InvokeFunction", Principal="apigateway.amazonaws.com",
+                SourceArn=f"arn:aws:execute-api:{want.region}:{want.account}:{api_id}/*")
+
+
+def teardown(aws: Aws, project: str, stage: str, region: str) -> list[Step]:
+    name = f"{project}-{stage}"[:64]
+    return [Step(KIND, name, "delete", "undeploy")] if _find(aws, name, project, stage) else []
+
+
+def delete(aws: Aws, step: Step) -> None:
+    project_stage = step.name
+    api_client = aws.client("apigatewayv2")
+    token = None
+    with aws.explain(f"deleting HTTP API {project_stage}"):
+        while True:
+            page = api_client.get_apis(**({"NextToken": token} if token else {}))
+            for api in page.get("Items", []):
+                if api.get("Name") == project_stage and TAG_PROJECT in (api.get("Tags") or {}):
+                    api_client.delete_api(ApiId=api["ApiId"])
+            token = page.get("NextToken")
+            if not token:
+                break
+    _permissions.remove(aws, project_stage, SID)
+
+
+def endpoint(aws: Aws, want_name: str, project: str, stage: str) -> str | None:
+    api = _find(aws, want_name, project, stage)
+    return api["ApiEndpoint"] if api else None

@@ -1,0 +1,71 @@
+"""The function's IAM execution role, with a least-privilege inline policy (no wildcard action, no
+Resource "*"): its own log group and invoking itself."""
+
+from __future__ import annotations
+
+import json
+
+from ...aws import Aws, not_found
+from ..models import TRUST, Desired, canonical
+from ..steps import Step
+
+KIND = "role"
+POLICY = "lz"
+
+
+def _read(aws: Aws, name: str) -> tuple[bool, str | None]:
+    iam = aws.client("iam")
+    try:
+        iam.get_role(RoleName=name)
+    except Exception as exc:
+        if not_found(exc):
+            return False, None
+        with aws.explain(f"reading IAM role {name}"):
+            raise
+    try:
+        doc = iam.get_role_policy(RoleName=name, PolicyName=POLICY)["PolicyDocument"]
+    except Exception as exc:
+        if not_found(exc):
+            return True, None
+        with aws.explain(f"reading the policy of IAM role {name}"):
+            raise
+    return True, canonical(doc if isinstance(doc, dict) else json.loads(doc))
+
+
+def plan(aws: Aws, want: Desired) -> list[Step]:
+    exists, policy = _read(aws, want.role_name)
+    steps = []
+    if not exists:
+        steps.append(Step(KIND, want.role_name, "create", "the function needs an execution role",
+                          {"part": "role"}))
+    if policy != canonical(want.policy()):
+        steps.append(Step(KIND, want.role_name, "update" if policy else "create",
+                          "set its least-privilege policy" if policy is None else "its policy differs",
+                          {"part": "policy"}))
+    return steps
+
+
+def apply(aws: Aws, step: Step, want: Desired) -> None:
+    iam = aws.client("iam")
+    with aws.explain(f"{step.action} IAM role {want.role_name}"):
+        if step.detail["part"] == "role":
+            iam.create_role(RoleName=want.role_name, AssumeRolePolicyDocument=json.dumps(TRUST),
+                            Description=f"lz: execution role of {want.name}",
+                            Tags=[{"Key": k, "Value": v} for k, v in want.tags.items()])
+        else:
+            iam.put_role_policy(RoleName=want.role_name, PolicyName=POLICY,
+                                PolicyDocument=json.dumps(want.policy()))
+
+
+def teardown(aws: Aws, project: str, stage: str, region: str) -> list[Step]:
+    name = f"{project}-{stage}-lambda"[:64]
+    exists, _ = _read(aws, name)
+    return [Step(KIND, name, "delete", "undeploy")] if exists else []
+
+
+def delete(aws: Aws, step: Step) -> None:
+    iam = aws.client("iam")
+    with aws.explain(f"deleting IAM role {step.name}"):
+        for policy in iam.list_role_policies(RoleName=step.name)["PolicyNames"]:
+            iam.delete_role_policy(RoleName=step.name, PolicyName=policy)
+        iam.delete_role(RoleName=step.name)

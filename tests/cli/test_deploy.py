@@ -1,0 +1,267 @@
+"""`lz deploy / status / rollback / undeploy` against a moto server, through the real CLI (and, for
+fault injection, the same engine in-process), with boto3 talking HTTP to moto as it would to AWS."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import urllib.request
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from tests.builders import make
+from tests.cli.conftest import lz, need_python, project_copy
+
+moto_server = pytest.importorskip("moto.server")
+pytestmark = pytest.mark.slow
+REGION = "us-east-1"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint() -> str:
+    port = _free_port()
+    import logging
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's request log
+    server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    yield f"http://127.0.0.1:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def aws_env(lz_env, moto_endpoint, monkeypatch) -> dict[str, str]:
+    urllib.request.urlopen(urllib.request.Request(f"{moto_endpoint}/moto-api/reset", method="POST"))
+    env = {**lz_env, "AWS_ENDPOINT_URL": moto_endpoint, "AWS_ACCESS_KEY_ID": "testing",
+           "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": REGION, "AWS_REGION": REGION}
+    env.pop("AWS_PROFILE", None)
+    for key, value in env.items():
+        if key.startswith("AWS_"):
+            monkeypatch.setenv(key, value)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    return env
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    return project_copy(tmp_path, "example_flask")
+
+
+def clients():
+    import boto3
+
+    return {name: boto3.client(name, region_name=REGION)
+            for name in ("lambda", "iam", "logs", "apigatewayv2", "resourcegroupstaggingapi")}
+
+
+def deploy(env, project: Path, *extra: str):
+    result = lz(env, "deploy", "dev", "--project", str(project), *extra)
+    assert result.returncode == 0, result.stderr
+    return result
+
+
+def settings(project: Path, **changes) -> None:
+    path = project / "lz_settings.json"
+    data = json.loads(path.read_text())
+    data["dev"].update(changes)
+    path.write_text(json.dumps(data))
+
+
+NAME = "example-flask-dev"
+
+
+def test_deploy_from_scratch_creates_the_stage(aws_env, project: Path) -> None:
+    result = deploy(aws_env, project)
+    url = result.stdout.strip()
+    assert url.startswith("https://") and ".execute-api." in url
+    assert "code uploaded" in result.stderr and "no code uploaded" not in result.stderr
+    c = clients()
+    fn = c["lambda"].get_function(FunctionName=NAME, Qualifier="live")
+    config = fn["Configuration"]
+    assert config["Runtime"] == "python3.13" and config["Handler"] == "lz_handler.handler"
+    assert config["MemorySize"] == 512 and config["Version"] == "1"
+    assert fn["Tags"] == {"lz:project": "example-flask", "lz:stage": "dev"}
+    assert c["logs"].describe_log_groups(logGroupNamePrefix=f"/aws/lambda/{NAME}")["logGroups"][0]["retentionInDays"] == 30
+    api = next(a for a in c["apigatewayv2"].get_apis()["Items"] if a["Name"] == NAME)
+    integration = c["apigatewayv2"].get_integrations(ApiId=api["ApiId"])["Items"][0]
+    assert integration["IntegrationUri"].endswith(f"function:{NAME}:live")
+    assert integration["PayloadFormatVersion"] == "2.0"
+    policy = json.loads(c["lambda"].get_policy(FunctionName=NAME, Qualifier="live")["Policy"])
+    source = policy["Statement"][0]["Condition"]["ArnLike"]["AWS:SourceArn"]
+    assert source.endswith(f":{api['ApiId']}/*")  # only this API may invoke
+
+
+def test_unchanged_redeploy_uploads_nothing_and_plans_nothing(aws_env, project: Path) -> None:
+    deploy(aws_env, project)
+    sha = clients()["lambda"].get_function(FunctionName=NAME)["Configuration"]["CodeSha256"]
+    again = deploy(aws_env, project)
+    assert "nothing to change" in again.stderr
+    assert "no code uploaded" in again.stderr and "(0 writes)" in again.stderr
+    assert clients()["lambda"].get_function(FunctionName=NAME)["Configuration"]["CodeSha256"] == sha
+    assert clients()["lambda"].get_alias(FunctionName=NAME, Name="live")["FunctionVersion"] == "1"
+
+
+def test_code_change_uploads_and_moves_live(aws_env, project: Path) -> None:
+    deploy(aws_env, project)
+    (project / "app.py").write_text((project / "app.py").read_text() + "\n# v2\n")
+    result = deploy(aws_env, project)
+    assert "code changed" in result.stderr and "code uploaded" in result.stderr
+    assert clients()["lambda"].get_alias(FunctionName=NAME, Name="live")["FunctionVersion"] == "2"
+
+
+def test_memory_change_updates_configuration_only_and_rollback_restores_it(aws_env, project: Path) -> None:
+    deploy(aws_env, project)
+    settings(project, memory=1024)
+    result = deploy(aws_env, project)
+    assert "memory 512 -> 1024" in result.stderr and "no code uploaded" in result.stderr
+    lam = clients()["lambda"]
+    assert lam.get_function(FunctionName=NAME, Qualifier="live")["Configuration"]["MemorySize"] == 1024
+    back = lz(aws_env, "rollback", "dev", "--project", str(project))
+    assert back.returncode == 0 and "live: version 2 -> 1" in back.stdout
+    assert lam.get_function(FunctionName=NAME, Qualifier="live")["Configuration"]["MemorySize"] == 512
+    status = lz(aws_env, "status", "dev", "--project", str(project))
+    assert "version behind live  1" in status.stdout and "memory 512 -> 1024" not in status.stdout
+    assert "drift from settings" in status.stdout  # the settings say 1024 now
+    bad = lz(aws_env, "rollback", "dev", "--to", "7", "--project", str(project))
+    assert bad.returncode == 1 and "has no version 7; published versions: 1, 2" in bad.stderr
+
+
+def test_switching_front_to_function_url_deletes_the_http_api(aws_env, project: Path) -> None:
+    deploy(aws_env, project)
+    settings(project, http="function_url")
+    result = deploy(aws_env, project)
+    assert ".lambda-url." in result.stdout
+    c = clients()
+    assert not [a for a in c["apigatewayv2"].get_apis()["Items"] if a["Name"] == NAME]
+    assert c["lambda"].get_function_url_config(FunctionName=NAME, Qualifier="live")["AuthType"] == "NONE"
+    sids = {s["Sid"] for s in json.loads(c["lambda"].get_policy(FunctionName=NAME, Qualifier="live")["Policy"])["Statement"]}
+    assert sids == {"lz-function-url"}
+
+
+def test_undeploy_leaves_nothing_tagged(aws_env, project: Path) -> None:
+    deploy(aws_env, project)
+    result = lz(aws_env, "undeploy", "dev", "--yes", "--project", str(project))
+    assert result.returncode == 0
+    for line in ["deleted http_api: example-flask-dev", "deleted function: example-flask-dev",
+                 "deleted logs: /aws/lambda/example-flask-dev", "deleted role: example-flask-dev-lambda"]:
+        assert line in result.stdout
+    c = clients()
+    tagged = c["resourcegroupstaggingapi"].get_resources(
+        TagFilters=[{"Key": "lz:project", "Values": ["example-flask"]}])["ResourceTagMappingList"]
+    assert tagged == []
+    assert not [r for r in c["iam"].list_roles()["Roles"] if r["RoleName"].startswith("example-flask")]
+    assert not [a for a in c["apigatewayv2"].get_apis()["Items"] if a["Name"] == NAME]
+    again = lz(aws_env, "undeploy", "dev", "--yes", "--project", str(project))
+    assert "nothing deleted" in again.stderr
+
+
+def test_execution_role_policy_has_no_wildcards(aws_env, project: Path) -> None:
+    deploy(aws_env, project)
+    doc = clients()["iam"].get_role_policy(RoleName=f"{NAME}-lambda", PolicyName="lz")["PolicyDocument"]
+    doc = doc if isinstance(doc, dict) else json.loads(doc)
+    for statement in doc["Statement"]:
+        actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+        assert all("*" not in action for action in actions), actions
+        assert "*" not in resources
+        assert all(NAME in resource for resource in resources), resources
+
+
+def test_the_deployed_zip_runs_behind_its_front(aws_env, project: Path) -> None:
+    python = need_python("3.13")
+    deploy(aws_env, project)
+    import base64
+    import hashlib
+
+    from moto.backends import get_backend
+
+    from lz.cli.local.runner import LocalFunction
+
+    # moto keeps directly uploaded code in memory and does not serve the Location it reports, so
+    # the zip is taken from the (in-process) server's store and checked against the API's digest.
+    deployed = clients()["lambda"].get_function(FunctionName=NAME, Qualifier="live")["Configuration"]
+    data = get_backend("lambda")["123456789012"][REGION].get_function(NAME, "live").code_bytes
+    assert base64.b64encode(hashlib.sha256(data).digest()).decode() == deployed["CodeSha256"]
+    bundle = project / "fetched.zip"
+    bundle.write_bytes(data)
+    assert zipfile.ZipFile(bundle).testzip() is None
+    with LocalFunction(bundle, "3.13", python=python) as fn:
+        inv = fn.invoke(make("http_v2", path="/api/items"))
+    assert inv.ok and inv.result["statusCode"] == 200
+    assert json.loads(inv.result["body"])["items"][0]["name"] == "kettle"
+
+
+def _counts() -> dict[str, object]:
+    c = clients()
+    apis = [a for a in c["apigatewayv2"].get_apis()["Items"] if a["Name"] == NAME]
+    parts = {}
+    if apis:
+        api_id = apis[0]["ApiId"]
+        parts = {k: len(getattr(c["apigatewayv2"], f"get_{k}")(ApiId=api_id)["Items"])
+                 for k in ("integrations", "routes", "stages")}
+    functions = [f for f in c["lambda"].list_functions()["Functions"] if f["FunctionName"] == NAME]
+    return {
+        "roles": len([r for r in c["iam"].list_roles()["Roles"] if r["RoleName"] == f"{NAME}-lambda"]),
+        "log groups": len(c["logs"].describe_log_groups(logGroupNamePrefix=f"/aws/lambda/{NAME}")["logGroups"]),
+        "functions": len(functions),
+        "apis": len(apis), **parts,
+        "live": c["lambda"].get_alias(FunctionName=NAME, Name="live")["FunctionVersion"] if functions else None,
+        "permissions": len(json.loads(c["lambda"].get_policy(FunctionName=NAME, Qualifier="live")["Policy"])["Statement"])
+        if functions else 0,
+    }
+
+
+def test_a_deploy_interrupted_after_any_step_converges_when_run_again(aws_env, project: Path) -> None:
+    from lz.cli.aws import Aws
+    from lz.cli.bundle import build
+    from lz.cli.deploy.operations import deploy as run
+    from lz.cli.settings import load
+
+    stage = load(project, "dev")
+    bundle = build(stage)
+    full = run(Aws(REGION), stage, bundle.path, bundle.handler, dry_run=True, show_plan=lambda s: None)
+    total = len(full.steps)
+    assert total == 10
+    expected = {"roles": 1, "log groups": 1, "functions": 1, "apis": 1, "integrations": 1,
+                "routes": 1, "stages": 1, "live": "1", "permissions": 1}
+
+    class Interrupted(Exception):
+        pass
+
+    for stop_after in range(total - 1):  # after the last step there is nothing left to interrupt
+        urllib.request.urlopen(urllib.request.Request(f"{os.environ['AWS_ENDPOINT_URL']}/moto-api/reset", method="POST"))
+
+        def fail(index: int, step, stop_after=stop_after) -> None:
+            if index == stop_after + 1:
+                raise Interrupted(step)
+
+        with pytest.raises(Interrupted):
+            run(Aws(REGION), stage, bundle.path, bundle.handler, dry_run=False,
+                show_plan=lambda s: None, on_step=fail)
+        again = run(Aws(REGION), stage, bundle.path, bundle.handler, dry_run=False, show_plan=lambda s: None)
+        assert len(again.steps) == total - stop_after - 1, (stop_after, [s.as_dict() for s in again.steps])
+        assert _counts() == expected, stop_after
+        settled = run(Aws(REGION), stage, bundle.path, bundle.handler, dry_run=False, show_plan=lambda s: None)
+        assert settled.steps == [], (stop_after, [s.as_dict() for s in settled.steps])
+
+
+def test_aws_errors_are_one_line_with_a_way_out(lz_env, project: Path) -> None:
+    env = {**lz_env, "AWS_ENDPOINT_URL": f"http://127.0.0.1:{_free_port()}", "AWS_ACCESS_KEY_ID": "x",
+           "AWS_SECRET_ACCESS_KEY": "x", "AWS_DEFAULT_REGION": REGION, "AWS_MAX_ATTEMPTS": "1"}
+    result = lz(env, "deploy", "dev", "--project", str(project))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "could not reach AWS" in result.stderr and "AWS_ENDPOINT_URL" in result.stderr
+    no_region = {k: v for k, v in env.items() if k not in ("AWS_DEFAULT_REGION", "AWS_REGION")}
+    no_region["AWS_CONFIG_FILE"] = "/nonexistent"
+    result = lz(no_region, "deploy", "dev", "--project", str(project))
+    assert result.returncode == 1 and 'no AWS region: set "region" in lz_settings.json' in result.stderr
+    assert "secret" not in result.stderr.lower() or "x" not in result.stderr
