@@ -172,7 +172,8 @@ def deploy(stage: str, dry_run: bool, region: str | None, profile: str | None, p
         bundle = build(settings)
         result = run(aws, settings, bundle.path, bundle.handler, dry_run,
                      show_plan=lambda steps: _plan_table(steps, console, f"plan for {settings.project}-{stage}"),
-                     on_step=lambda i, s: console.print(f"  [{i + 1}] {s.action} {s.kind}: {s.name}"))
+                     on_step=lambda i, s: console.print(
+                         f"  [{i + 1}] {s.action} {s.kind}: {s.name} ({s.reason})", highlight=False, markup=False))
     except (BuildError, DependencyError, AwsError) as exc:
         raise click.ClickException(str(exc)) from None
     uploads = sum(n for op, n in result.calls.items()

@@ -75,6 +75,59 @@ KEYS: dict[str, tuple[dict[str, Any], Any, str]] = {
         30,
         "Days CloudWatch keeps the function's logs.",
     ),
+    "ephemeral_storage": (
+        {"type": "integer", "minimum": 512, "maximum": 10240},
+        512,
+        "Size of /tmp in MB.",
+    ),
+    "layers": (
+        {"type": "array", "items": {"type": "string"}},
+        [],
+        "Lambda layer version ARNs.",
+    ),
+    "vpc": (
+        {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "subnets": {"type": "array", "items": {"type": "string"}},
+                "security_groups": {"type": "array", "items": {"type": "string"}},
+            },
+        },
+        {},
+        "Run in a VPC: {\"subnets\": [...], \"security_groups\": [...]} (attaches AWS's "
+        "AWSLambdaVPCAccessExecutionRole to the role).",
+    ),
+    "reserved_concurrency": (
+        {"type": ["integer", "null"], "minimum": 0},
+        None,
+        "Reserved concurrent executions (null: unreserved).",
+    ),
+    "tracing": (
+        {"type": "boolean"},
+        False,
+        "X-Ray active tracing (attaches AWS's AWSXRayDaemonWriteAccess to the role).",
+    ),
+    "snap_start": (
+        {"type": "boolean"},
+        False,
+        "Lambda SnapStart on published versions (faster cold starts).",
+    ),
+    "dead_letter": (
+        {"type": ["string", "null"], "pattern": r"^arn:aws[a-z-]*:(sqs|sns):"},
+        None,
+        "SQS queue or SNS topic ARN for events whose async invocation failed.",
+    ),
+    "permissions": (
+        {"type": "array", "items": {"type": "object"}},
+        [],
+        "Extra IAM statements for the function's role (what your code calls: S3, DynamoDB, ...).",
+    ),
+    "policy_arns": (
+        {"type": "array", "items": {"type": "string"}},
+        [],
+        "Managed IAM policy ARNs to attach to the function's role.",
+    ),
     "timeout": (
         {"type": "integer", "minimum": 1, "maximum": 900},
         30,
@@ -135,6 +188,15 @@ class Stage:
     http: str | bool
     url_auth: str
     log_retention_days: int
+    ephemeral_storage: int
+    layers: list[str]
+    vpc: dict[str, list[str]]
+    reserved_concurrency: int | None
+    tracing: bool
+    snap_start: bool
+    dead_letter: str | None
+    permissions: list[dict]
+    policy_arns: list[str]
     include: list[str]
     exclude: list[str]
     environment: dict[str, str]
@@ -209,7 +271,8 @@ def _check(value: Any, spec: dict[str, Any], where: str) -> None:
         import re
 
         if not re.match(spec["pattern"], value):
-            shape = "an AWS region like us-east-1" if "region" in where else "package.module:app"
+            shape = ("an AWS region like us-east-1" if "region" in where else
+                     "an SQS queue or SNS topic ARN" if "dead_letter" in where else "package.module:app")
             raise SettingsError(f"{where} must look like {shape}, got {json.dumps(value)}")
     if isinstance(value, list) and "items" in spec:
         for index, item in enumerate(value):

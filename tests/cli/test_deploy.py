@@ -32,6 +32,7 @@ def moto_endpoint() -> str:
     import logging
 
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's request log
+    os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"  # AWS's own policies (VPC access, X-Ray)
     server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     yield f"http://127.0.0.1:{port}"
@@ -265,3 +266,73 @@ def test_aws_errors_are_one_line_with_a_way_out(lz_env, project: Path) -> None:
     result = lz(no_region, "deploy", "dev", "--project", str(project))
     assert result.returncode == 1 and 'no AWS region: set "region" in lz_settings.json' in result.stderr
     assert "secret" not in result.stderr.lower() or "x" not in result.stderr
+
+
+def test_function_settings_reach_aws_and_are_undone_when_removed(aws_env, project: Path) -> None:
+    import boto3
+
+    ec2 = boto3.client("ec2", region_name=REGION)
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24")["Subnet"]["SubnetId"]
+    group = ec2.create_security_group(GroupName="fn", Description="fn", VpcId=vpc)["GroupId"]
+    c = clients()
+    layer = c["lambda"].publish_layer_version(LayerName="shared", Content={"ZipFile": b"PK\x05\x06" + b"\0" * 18})["LayerVersionArn"]
+    managed = c["iam"].create_policy(PolicyName="reads", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject",
+                                                "Resource": "arn:aws:s3:::b/*"}]}))["Policy"]["Arn"]
+    statement = {"Effect": "Allow", "Action": ["dynamodb:GetItem"],
+                 "Resource": ["arn:aws:dynamodb:us-east-1:123456789012:table/things"]}
+    # moto keeps TracingConfig and EphemeralStorage from creation but ignores them in updates, and
+    # ignores DeadLetterConfig and SnapStart altogether: those are set once here and left alone.
+    settings(project, ephemeral_storage=2048, layers=[layer], tracing=True, reserved_concurrency=5,
+             vpc={"subnets": [subnet], "security_groups": [group]},
+             permissions=[statement], policy_arns=[managed])
+    deploy(aws_env, project)
+    config = c["lambda"].get_function(FunctionName=NAME, Qualifier="live")
+    cfg = config["Configuration"]
+    assert cfg["EphemeralStorage"]["Size"] == 2048
+    assert [l["Arn"] for l in cfg["Layers"]] == [layer]
+    assert cfg["VpcConfig"]["SubnetIds"] == [subnet] and cfg["VpcConfig"]["SecurityGroupIds"] == [group]
+    assert cfg["TracingConfig"]["Mode"] == "Active"
+    assert c["lambda"].get_function(FunctionName=NAME)["Concurrency"]["ReservedConcurrentExecutions"] == 5
+    attached = {p["PolicyArn"] for p in c["iam"].list_attached_role_policies(RoleName=f"{NAME}-lambda")["AttachedPolicies"]}
+    assert attached == {managed, "arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole",
+                        "arn:aws:iam::aws:policy/AWSXRayDaemonWriteAccess"}
+    doc = c["iam"].get_role_policy(RoleName=f"{NAME}-lambda", PolicyName="lz")["PolicyDocument"]
+    doc = doc if isinstance(doc, dict) else json.loads(doc)
+    assert statement in doc["Statement"]
+    assert "nothing to change" in deploy(aws_env, project).stderr
+
+    settings(project, layers=[], reserved_concurrency=None, vpc={}, permissions=[], policy_arns=[],
+             memory=256)
+    result = deploy(aws_env, project)
+    assert "layers changed" in result.stderr and "reserved concurrency 5 -> None" in result.stderr
+    assert "memory 512 -> 256" in result.stderr
+    cfg = c["lambda"].get_function(FunctionName=NAME, Qualifier="live")["Configuration"]
+    assert not cfg.get("Layers") and not (cfg.get("VpcConfig") or {}).get("SubnetIds")
+    assert statement not in c["iam"].get_role_policy(RoleName=f"{NAME}-lambda", PolicyName="lz")["PolicyDocument"]["Statement"]
+    assert "Concurrency" not in c["lambda"].get_function(FunctionName=NAME) or \
+        not c["lambda"].get_function(FunctionName=NAME)["Concurrency"].get("ReservedConcurrentExecutions")
+    assert {p["PolicyArn"] for p in c["iam"].list_attached_role_policies(RoleName=f"{NAME}-lambda")["AttachedPolicies"]} \
+        == {"arn:aws:iam::aws:policy/AWSXRayDaemonWriteAccess"}  # tracing is still on
+    assert "nothing to change" in deploy(aws_env, project).stderr
+
+
+def test_a_dead_letter_target_gets_a_statement_scoped_to_it(aws_env, project: Path) -> None:
+    queue_arn = "arn:aws:sqs:us-east-1:123456789012:failed-events"
+    settings(project, dead_letter=queue_arn)
+    deploy(aws_env, project)
+    doc = clients()["iam"].get_role_policy(RoleName=f"{NAME}-lambda", PolicyName="lz")["PolicyDocument"]
+    doc = doc if isinstance(doc, dict) else json.loads(doc)
+    assert {"Sid": "DeadLetter", "Effect": "Allow", "Action": ["sqs:SendMessage"],
+            "Resource": [queue_arn]} in doc["Statement"]
+
+
+def test_a_worker_stage_has_no_http_front(aws_env, project: Path) -> None:
+    deploy(aws_env, project)
+    settings(project, http=False)
+    result = deploy(aws_env, project)
+    assert "the stage's front is now none" in result.stderr and result.stdout.strip() == ""
+    c = clients()
+    assert not [a for a in c["apigatewayv2"].get_apis()["Items"] if a["Name"] == NAME]
+    assert "nothing to change" in deploy(aws_env, project).stderr

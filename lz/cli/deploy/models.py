@@ -31,6 +31,16 @@ class Desired:
     url_auth: str
     zip_path: Path
     code_sha256: str
+    ephemeral_storage: int = 512
+    layers: tuple[str, ...] = ()
+    subnets: tuple[str, ...] = ()
+    security_groups: tuple[str, ...] = ()
+    reserved_concurrency: int | None = None
+    tracing: bool = False
+    snap_start: bool = False
+    dead_letter: str | None = None
+    permissions: tuple[dict, ...] = ()
+    policy_arns: tuple[str, ...] = ()
     tags: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -59,18 +69,33 @@ class Desired:
         return f"/aws/lambda/{self.name}"
 
     def policy(self) -> dict:
-        """The execution role's inline policy: its own log group, invoking itself; nothing else."""
+        """The execution role's inline policy: its own log group, invoking itself, its dead-letter
+        target if any, and the statements the settings add; nothing else, no wildcard."""
         group = f"arn:aws:logs:{self.region}:{self.account}:log-group:{self.log_group}"
-        return {
-            "Version": "2012-10-17",
-            "Statement": [
-                {"Sid": "OwnLogs", "Effect": "Allow",
-                 "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-                 "Resource": [f"{group}:*", f"{group}:log-stream:*"]},
-                {"Sid": "InvokeSelf", "Effect": "Allow", "Action": ["lambda:InvokeFunction"],
-                 "Resource": [self.function_arn, f"{self.function_arn}:*"]},
-            ],
-        }
+        statements = [
+            {"Sid": "OwnLogs", "Effect": "Allow",
+             "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+             "Resource": [f"{group}:*", f"{group}:log-stream:*"]},
+            {"Sid": "InvokeSelf", "Effect": "Allow", "Action": ["lambda:InvokeFunction"],
+             "Resource": [self.function_arn, f"{self.function_arn}:*"]},
+        ]
+        if self.dead_letter:
+            action = "sqs:SendMessage" if ":sqs:" in self.dead_letter else "sns:Publish"
+            statements.append({"Sid": "DeadLetter", "Effect": "Allow", "Action": [action],
+                               "Resource": [self.dead_letter]})
+        statements.extend(dict(statement) for statement in self.permissions)
+        return {"Version": "2012-10-17", "Statement": statements}
+
+    @property
+    def managed_policies(self) -> list[str]:
+        """AWS-managed policies the settings call for: what needs `Resource: "*"` by AWS's own
+        design (VPC network interfaces, X-Ray) comes from AWS's policies, never from lz's own."""
+        arns = list(self.policy_arns)
+        if self.subnets:
+            arns.append("arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole")
+        if self.tracing:
+            arns.append("arn:aws:iam::aws:policy/AWSXRayDaemonWriteAccess")
+        return sorted(set(arns))
 
 
 TRUST = {
@@ -92,6 +117,12 @@ def desired(stage: Stage, region: str, account: str, zip_path: Path, handler: st
         memory=stage.memory, timeout=stage.timeout, environment=dict(stage.environment),
         log_retention_days=stage.log_retention_days, http=stage.http, url_auth=stage.url_auth,
         zip_path=zip_path, code_sha256=code_sha256(zip_path),
+        ephemeral_storage=stage.ephemeral_storage, layers=tuple(stage.layers),
+        subnets=tuple(stage.vpc.get("subnets", ())),
+        security_groups=tuple(stage.vpc.get("security_groups", ())),
+        reserved_concurrency=stage.reserved_concurrency, tracing=stage.tracing,
+        snap_start=stage.snap_start, dead_letter=stage.dead_letter,
+        permissions=tuple(stage.permissions), policy_arns=tuple(stage.policy_arns),
         tags={TAG_PROJECT: stage.project, TAG_STAGE: stage.name},
     )
 

@@ -29,29 +29,52 @@ def _get(aws: Aws, name: str, qualifier: str | None = None) -> dict | None:
             raise
 
 
+# One row per configuration setting: (label, API key, value wanted, value read from the API).
+_SETTINGS = [
+    ("runtime", "Runtime", lambda w: w.runtime, lambda c: c.get("Runtime")),
+    ("handler", "Handler", lambda w: w.handler, lambda c: c.get("Handler")),
+    ("memory", "MemorySize", lambda w: w.memory, lambda c: c.get("MemorySize")),
+    ("timeout", "Timeout", lambda w: w.timeout, lambda c: c.get("Timeout")),
+    ("role", "Role", lambda w: w.role_arn, lambda c: c.get("Role")),
+    ("environment", "Environment", lambda w: {"Variables": dict(w.environment)},
+     lambda c: {"Variables": (c.get("Environment") or {}).get("Variables") or {}}),
+    ("ephemeral storage", "EphemeralStorage", lambda w: {"Size": w.ephemeral_storage},
+     lambda c: {"Size": (c.get("EphemeralStorage") or {}).get("Size", 512)}),
+    ("layers", "Layers", lambda w: list(w.layers), lambda c: [layer["Arn"] for layer in c.get("Layers") or []]),
+    ("vpc", "VpcConfig",
+     lambda w: {"SubnetIds": sorted(w.subnets), "SecurityGroupIds": sorted(w.security_groups)},
+     lambda c: {"SubnetIds": sorted((c.get("VpcConfig") or {}).get("SubnetIds") or []),
+                "SecurityGroupIds": sorted((c.get("VpcConfig") or {}).get("SecurityGroupIds") or [])}),
+    ("tracing", "TracingConfig", lambda w: {"Mode": "Active" if w.tracing else "PassThrough"},
+     lambda c: {"Mode": (c.get("TracingConfig") or {}).get("Mode", "PassThrough")}),
+    ("snap start", "SnapStart", lambda w: {"ApplyOn": "PublishedVersions" if w.snap_start else "None"},
+     lambda c: {"ApplyOn": (c.get("SnapStart") or {}).get("ApplyOn", "None")}),
+    ("dead letter", "DeadLetterConfig", lambda w: {"TargetArn": w.dead_letter or ""},
+     lambda c: {"TargetArn": (c.get("DeadLetterConfig") or {}).get("TargetArn") or ""}),
+]
+_SHOWN = ("runtime", "handler", "memory", "timeout", "ephemeral storage", "tracing", "snap start")
+
+
 def _config_of(want: Desired) -> dict:
-    return {
-        "Runtime": want.runtime, "Handler": want.handler, "MemorySize": want.memory,
-        "Timeout": want.timeout, "Role": want.role_arn,
-        "Environment": {"Variables": dict(want.environment)},
-    }
+    return {key: wanted(want) for _, key, wanted, _ in _SETTINGS}
 
 
 def _differences(config: dict, want: Desired) -> list[str]:
-    have = {
-        "Runtime": config.get("Runtime"), "Handler": config.get("Handler"),
-        "MemorySize": config.get("MemorySize"), "Timeout": config.get("Timeout"),
-        "Role": config.get("Role"),
-        "Environment": {"Variables": (config.get("Environment") or {}).get("Variables") or {}},
-    }
-    labels = {"MemorySize": "memory", "Timeout": "timeout", "Runtime": "runtime",
-              "Handler": "handler", "Role": "role", "Environment": "environment"}
     out = []
-    for key, value in _config_of(want).items():
-        if have[key] != value:
-            shown = "changed" if key == "Environment" else f"{have[key]} -> {value}"
-            out.append(f"{labels[key]} {shown}")
+    for label, _, wanted, read in _SETTINGS:
+        have, value = read(config), wanted(want)
+        if have != value:
+            if label in _SHOWN:
+                have = next(iter(have.values())) if isinstance(have, dict) else have
+                value = next(iter(value.values())) if isinstance(value, dict) else value
+                out.append(f"{label} {have} -> {value}")
+            else:
+                out.append(f"{label} changed")
     return out
+
+
+def _concurrency(current: dict) -> int | None:
+    return (current.get("Concurrency") or {}).get("ReservedConcurrentExecutions")
 
 
 def _arch(config: dict) -> str:
@@ -62,11 +85,15 @@ def plan(aws: Aws, want: Desired) -> list[Step]:
     size = want.zip_path.stat().st_size
     current = _get(aws, want.name)
     if current is None:
-        return [
+        steps = [
             Step(KIND, want.name, "create", "first deploy of this stage",
                  {"zip_bytes": size, "code_sha256": want.code_sha256}),
             Step(KIND, want.name, "publish", f"alias {ALIAS} -> the new version"),
         ]
+        if want.reserved_concurrency is not None:
+            steps.append(Step(KIND, want.name, "update",
+                              f"reserved concurrency -> {want.reserved_concurrency}", {"part": "concurrency"}))
+        return steps
     steps = []
     latest = current["Configuration"]
     if latest.get("CodeSha256") != want.code_sha256 or _arch(latest) != want.architecture:
@@ -75,9 +102,15 @@ def plan(aws: Aws, want: Desired) -> list[Step]:
     config_changes = _differences(latest, want)
     if config_changes:
         steps.append(Step(KIND, want.name, "update", "; ".join(config_changes), {"part": "config"}))
+    reserved = _concurrency(current)
+    if reserved != want.reserved_concurrency:
+        steps.append(Step(KIND, want.name, "update",
+                          f"reserved concurrency {reserved} -> {want.reserved_concurrency}",
+                          {"part": "concurrency"}))
     live = _get(aws, want.name, ALIAS)
     live_config = live["Configuration"] if live else None
-    if steps or live_config is None or live_config.get("CodeSha256") != want.code_sha256 \
+    if any(s.detail.get("part") in ("code", "config") for s in steps) or live_config is None \
+            or live_config.get("CodeSha256") != want.code_sha256 \
             or _differences(live_config, want) or _arch(live_config) != want.architecture:
         reason = f"alias {ALIAS} -> a new version" if live else f"create alias {ALIAS}"
         steps.append(Step(KIND, want.name, "publish", reason))
@@ -125,6 +158,13 @@ def apply(aws: Aws, step: Step, want: Desired) -> None:
             lam.update_function_code(FunctionName=want.name, ZipFile=_zip(want),
                                      Architectures=[want.architecture])
         _wait(aws, want.name, "function_updated_v2")
+    elif step.action == "update" and step.detail.get("part") == "concurrency":
+        with aws.explain(f"setting the reserved concurrency of {want.name}"):
+            if want.reserved_concurrency is None:
+                lam.delete_function_concurrency(FunctionName=want.name)
+            else:
+                lam.put_function_concurrency(FunctionName=want.name,
+                                             ReservedConcurrentExecutions=want.reserved_concurrency)
     elif step.action == "update":
         with aws.explain(f"updating the configuration of {want.name}"):
             lam.update_function_configuration(FunctionName=want.name, **_config_of(want))

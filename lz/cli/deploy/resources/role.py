@@ -32,6 +32,12 @@ def _read(aws: Aws, name: str) -> tuple[bool, str | None]:
     return True, canonical(doc if isinstance(doc, dict) else json.loads(doc))
 
 
+def _attached(aws: Aws, name: str) -> list[str]:
+    with aws.explain(f"listing the managed policies of IAM role {name}"):
+        pages = aws.client("iam").get_paginator("list_attached_role_policies").paginate(RoleName=name)
+        return sorted(p["PolicyArn"] for page in pages for p in page["AttachedPolicies"])
+
+
 def plan(aws: Aws, want: Desired) -> list[Step]:
     exists, policy = _read(aws, want.role_name)
     steps = []
@@ -42,6 +48,14 @@ def plan(aws: Aws, want: Desired) -> list[Step]:
         steps.append(Step(KIND, want.role_name, "update" if policy else "create",
                           "set its least-privilege policy" if policy is None else "its policy differs",
                           {"part": "policy"}))
+    attached = _attached(aws, want.role_name) if exists else []
+    attach = [arn for arn in want.managed_policies if arn not in attached]
+    detach = [arn for arn in attached if arn not in want.managed_policies]
+    if attach or detach:
+        changes = [f"attach {a.rsplit('/', 1)[-1]}" for a in attach] + \
+                  [f"detach {d.rsplit('/', 1)[-1]}" for d in detach]
+        steps.append(Step(KIND, want.role_name, "update", ", ".join(changes),
+                          {"part": "managed", "attach": attach, "detach": detach}))
     return steps
 
 
@@ -52,6 +66,11 @@ def apply(aws: Aws, step: Step, want: Desired) -> None:
             iam.create_role(RoleName=want.role_name, AssumeRolePolicyDocument=json.dumps(TRUST),
                             Description=f"lz: execution role of {want.name}",
                             Tags=[{"Key": k, "Value": v} for k, v in want.tags.items()])
+        elif step.detail["part"] == "managed":
+            for arn in step.detail["attach"]:
+                iam.attach_role_policy(RoleName=want.role_name, PolicyArn=arn)
+            for arn in step.detail["detach"]:
+                iam.detach_role_policy(RoleName=want.role_name, PolicyArn=arn)
         else:
             iam.put_role_policy(RoleName=want.role_name, PolicyName=POLICY,
                                 PolicyDocument=json.dumps(want.policy()))
@@ -68,4 +87,6 @@ def delete(aws: Aws, step: Step) -> None:
     with aws.explain(f"deleting IAM role {step.name}"):
         for policy in iam.list_role_policies(RoleName=step.name)["PolicyNames"]:
             iam.delete_role_policy(RoleName=step.name, PolicyName=policy)
+        for arn in _attached(aws, step.name):
+            iam.detach_role_policy(RoleName=step.name, PolicyArn=arn)
         iam.delete_role(RoleName=step.name)
