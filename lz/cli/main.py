@@ -43,6 +43,45 @@ def _stage(stage: str, project: str):
 
 
 @cli.command()
+@click.option("--stage", default="dev", show_default=True)
+@click.option("--app", "app_spec", help="The app as module:attr (default: found in the code).")
+@click.option("--runtime", type=click.Choice(["python3.12", "python3.13", "python3.14"]))
+@click.option("--architecture", type=click.Choice(["x86_64", "arm64"]))
+@click.option("--region", help="AWS region for this stage.")
+@click.option("--yes", is_flag=True, help="Take the defaults and what was found; ask nothing.")
+@click.option("--force", is_flag=True, help="Replace the stage if the file already has it.")
+@click.option("--project", default=".", show_default=True, type=click.Path(file_okay=False))
+def init(stage: str, app_spec: str | None, runtime: str | None, architecture: str | None,
+         region: str | None, yes: bool, force: bool, project: str) -> None:
+    """Find the app in this project and write lz_settings.json for STAGE."""
+    from .init import detect, write
+    from .settings import SettingsError
+
+    root = Path(project).resolve()
+    if app_spec is None:
+        found = detect(root)
+        if found:
+            click.echo(f"found a {found[0].framework} app: {found[0].app} ({found[0].path})", err=True)
+            app_spec = found[0].app
+        elif yes:
+            raise click.ClickException(
+                "found no Flask, FastAPI, Starlette, Django, ... app in the project: pass --app module:attr")
+    if not yes:
+        app_spec = click.prompt("app (module:attr)", default=app_spec, err=True)
+        runtime = runtime or click.prompt("runtime", default="python3.13", err=True,
+                                          type=click.Choice(["python3.12", "python3.13", "python3.14"]))
+        architecture = architecture or click.prompt("architecture", default="x86_64", err=True,
+                                                    type=click.Choice(["x86_64", "arm64"]))
+        region = region or click.prompt("AWS region (empty: from your AWS config)", default="",
+                                        show_default=False, err=True) or None
+    try:
+        path = write(root, stage, app_spec, runtime or "python3.13", architecture or "x86_64", region, force)
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"wrote {path} (stage {stage}); next: lz deploy {stage}", err=True)
+
+
+@cli.command()
 def schema() -> None:
     """Print the JSON Schema of lz_settings.json."""
     from .settings import schema as build

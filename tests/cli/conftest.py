@@ -22,9 +22,10 @@ def lz_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     return env
 
 
-def lz(env: dict[str, str], *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+def lz(env: dict[str, str], *args: str, cwd: Path | None = None,
+       input: str | None = None) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "lz.cli.main", *args], cwd=cwd or ROOT, env=env,
-                          capture_output=True, text=True, timeout=600)
+                          capture_output=True, text=True, timeout=600, input=input)
 
 
 def project_copy(tmp_path: Path, name: str) -> Path:

@@ -336,3 +336,35 @@ def test_a_worker_stage_has_no_http_front(aws_env, project: Path) -> None:
     c = clients()
     assert not [a for a in c["apigatewayv2"].get_apis()["Items"] if a["Name"] == NAME]
     assert "nothing to change" in deploy(aws_env, project).stderr
+
+
+def test_a_bundle_over_fifty_megabytes_goes_through_a_private_encrypted_bucket(aws_env, project: Path, monkeypatch) -> None:
+    import lz.cli.deploy.models as models
+    from lz.cli.aws import Aws
+    from lz.cli.bundle import build
+    from lz.cli.deploy.operations import deploy as run
+    from lz.cli.deploy.operations import undeploy
+    from lz.cli.settings import load
+
+    monkeypatch.setattr(models, "DIRECT_UPLOAD_LIMIT", 100_000)  # the example stands in for a big bundle
+    stage = load(project, "dev")
+    bundle = build(stage)
+    result = run(Aws(REGION), stage, bundle.path, bundle.handler, dry_run=False, show_plan=lambda s: None)
+    bucket_steps = [s for s in result.steps if s.kind == "bucket"]
+    assert len(bucket_steps) == 1 and "over the 50 MB direct upload" in bucket_steps[0].reason
+    import boto3
+
+    s3 = boto3.client("s3", region_name=REGION)
+    bucket = "lz-example-flask-123456789012-us-east-1"
+    block = s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
+    assert all(block.values())
+    rule = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"][0]
+    assert rule["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
+    assert {"Key": "lz:project", "Value": "example-flask"} in s3.get_bucket_tagging(Bucket=bucket)["TagSet"]
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]]
+    assert len(keys) == 1 and keys[0].startswith("dev/") and keys[0].endswith(".zip")
+    assert s3.get_object(Bucket=bucket, Key=keys[0])["Body"].read() == bundle.path.read_bytes()
+    again = run(Aws(REGION), stage, bundle.path, bundle.handler, dry_run=False, show_plan=lambda s: None)
+    assert again.steps == [] and "s3:PutObject" not in again.calls
+    undeploy(Aws(REGION), stage, confirm=lambda steps: True)
+    assert bucket not in [b["Name"] for b in s3.list_buckets()["Buckets"]]

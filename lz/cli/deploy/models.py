@@ -12,6 +12,7 @@ from ..aws import TAG_PROJECT, TAG_STAGE
 from ..settings import Stage
 
 ALIAS = "live"
+DIRECT_UPLOAD_LIMIT = 50 * 1024 * 1024  # Lambda takes bigger zips only from S3
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,19 @@ class Desired:
     @property
     def alias_arn(self) -> str:
         return f"{self.function_arn}:{ALIAS}"
+
+    @property
+    def via_s3(self) -> bool:
+        return self.zip_path.stat().st_size > DIRECT_UPLOAD_LIMIT
+
+    @property
+    def bucket(self) -> str:
+        """The project's code bucket (one per project, account and region; stages share it)."""
+        return f"lz-{self.project}-{self.account}-{self.region}"[:63].rstrip("-")
+
+    @property
+    def code_key(self) -> str:
+        return f"{self.stage}/{base64.b64decode(self.code_sha256).hex()}.zip"
 
     @property
     def log_group(self) -> str:

@@ -7,7 +7,7 @@
 KINDS is the apply order (teardown runs it backwards).
 """
 
-from . import function, http_api, logs, role, url
+from . import bucket, function, http_api, logs, role, url
 
-KINDS = (role, logs, function, url, http_api)
+KINDS = (role, logs, bucket, function, url, http_api)
 BY_NAME = {kind.KIND: kind for kind in KINDS}

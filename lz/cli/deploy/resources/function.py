@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import time
 
-from ...aws import Aws, AwsError, not_found
+from ...aws import Aws, not_found
 from ..models import ALIAS, Desired
 from ..steps import Step
 
 KIND = "function"
-DIRECT_UPLOAD_LIMIT = 50 * 1024 * 1024
 
 
 def _get(aws: Aws, name: str, qualifier: str | None = None) -> dict | None:
@@ -123,14 +122,22 @@ def _wait(aws: Aws, name: str, waiter: str) -> None:
             FunctionName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 300})
 
 
-def _zip(want: Desired) -> bytes:
-    data = want.zip_path.read_bytes()
-    if len(data) > DIRECT_UPLOAD_LIMIT:
-        raise AwsError(
-            f"the bundle is {len(data) / 2**20:.1f} MiB, over the 50 MiB direct upload limit; "
-            "uploading through S3 is not supported by this version of lz yet"
-        )
-    return data
+def _code(aws: Aws, want: Desired) -> dict:
+    """The Code argument: the zip itself, or (above 50 MB) the object uploaded to the project's
+    bucket, put there first unless an earlier, interrupted run already did."""
+    if not want.via_s3:
+        return {"ZipFile": want.zip_path.read_bytes()}
+    s3 = aws.client("s3")
+    try:
+        s3.head_object(Bucket=want.bucket, Key=want.code_key)
+    except Exception as exc:
+        if getattr(exc, "response", {}).get("Error", {}).get("Code") not in ("404", "NoSuchKey", "NotFound"):
+            with aws.explain(f"checking s3://{want.bucket}/{want.code_key}"):
+                raise
+        with aws.explain(f"uploading the bundle to s3://{want.bucket}/{want.code_key}"):
+            s3.upload_file(str(want.zip_path), want.bucket, want.code_key,
+                           ExtraArgs={"ServerSideEncryption": "AES256"})
+    return {"S3Bucket": want.bucket, "S3Key": want.code_key}
 
 
 def apply(aws: Aws, step: Step, want: Desired) -> None:
@@ -139,7 +146,7 @@ def apply(aws: Aws, step: Step, want: Desired) -> None:
         for attempt in range(12):
             try:
                 lam.create_function(
-                    FunctionName=want.name, Role=want.role_arn, Code={"ZipFile": _zip(want)},
+                    FunctionName=want.name, Role=want.role_arn, Code=_code(aws, want),
                     Architectures=[want.architecture], Publish=False, Tags=want.tags,
                     Description=f"lz: {want.project} {want.stage}", **{
                         k: v for k, v in _config_of(want).items() if k != "Role"},
@@ -155,8 +162,8 @@ def apply(aws: Aws, step: Step, want: Desired) -> None:
         _wait(aws, want.name, "function_active_v2")
     elif step.action == "update" and step.detail.get("part") == "code":
         with aws.explain(f"uploading the code of {want.name}"):
-            lam.update_function_code(FunctionName=want.name, ZipFile=_zip(want),
-                                     Architectures=[want.architecture])
+            lam.update_function_code(FunctionName=want.name, Architectures=[want.architecture],
+                                     **_code(aws, want))
         _wait(aws, want.name, "function_updated_v2")
     elif step.action == "update" and step.detail.get("part") == "concurrency":
         with aws.explain(f"setting the reserved concurrency of {want.name}"):
