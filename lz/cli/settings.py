@@ -59,10 +59,15 @@ KEYS: dict[str, tuple[dict[str, Any], Any, str]] = {
         "Function memory in MB (CPU grows with it).",
     ),
     "http": (
-        {"enum": ["http_api", "function_url", False]},
+        {"enum": ["http_api", "rest_api", "function_url", False]},
         "http_api",
-        "HTTP front: an HTTP API (payload 2.0, $default stage), a Lambda Function URL, or false "
-        "for a function with no HTTP front.",
+        "HTTP front: an HTTP API (payload 2.0, $default stage), a REST API ({proxy+}, a stage named "
+        "after this one), a Lambda Function URL, or false for a function with no HTTP front.",
+    ),
+    "binary_media_types": (
+        {"type": "array", "items": {"type": "string"}},
+        ["*/*"],
+        "REST API only: request/response types API Gateway passes as binary (*/* lets lz decide).",
     ),
     "url_auth": (
         {"enum": ["NONE", "AWS_IAM"]},
@@ -187,6 +192,7 @@ class Stage:
     memory: int
     http: str | bool
     url_auth: str
+    binary_media_types: list[str]
     log_retention_days: int
     ephemeral_storage: int
     layers: list[str]

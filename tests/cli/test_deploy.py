@@ -368,3 +368,27 @@ def test_a_bundle_over_fifty_megabytes_goes_through_a_private_encrypted_bucket(a
     assert again.steps == [] and "s3:PutObject" not in again.calls
     undeploy(Aws(REGION), stage, confirm=lambda steps: True)
     assert bucket not in [b["Name"] for b in s3.list_buckets()["Buckets"]]
+
+
+def test_rest_api_front_with_a_stage_named_after_this_one(aws_env, project: Path) -> None:
+    settings(project, http="rest_api", binary_media_types=["*/*"])
+    result = deploy(aws_env, project)
+    url = result.stdout.strip()
+    assert url.endswith(".execute-api.us-east-1.amazonaws.com/dev/")
+    import boto3
+
+    gw = boto3.client("apigateway", region_name=REGION)
+    api = next(a for a in gw.get_rest_apis()["items"] if a["name"] == NAME)
+    assert api["binaryMediaTypes"] == ["*/*"]
+    resources = {r["path"]: r for r in gw.get_resources(restApiId=api["id"])["items"]}
+    for path in ("/", "/{proxy+}"):
+        integration = gw.get_integration(restApiId=api["id"], resourceId=resources[path]["id"], httpMethod="ANY")
+        assert integration["type"] == "AWS_PROXY" and integration["uri"].endswith(f"function:{NAME}:live/invocations")
+    assert "dev" in {s["stageName"] for s in gw.get_stages(restApiId=api["id"])["item"]}
+    policy = json.loads(clients()["lambda"].get_policy(FunctionName=NAME, Qualifier="live")["Policy"])
+    assert policy["Statement"][0]["Condition"]["ArnLike"]["AWS:SourceArn"].endswith(f":{api['id']}/*")
+    assert "nothing to change" in deploy(aws_env, project).stderr
+    settings(project, http="http_api")
+    switched = deploy(aws_env, project)
+    assert "the stage's front is now http_api" in switched.stderr
+    assert not [a for a in gw.get_rest_apis()["items"] if a["name"] == NAME]

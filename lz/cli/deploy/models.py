@@ -32,6 +32,7 @@ class Desired:
     url_auth: str
     zip_path: Path
     code_sha256: str
+    binary_media_types: tuple[str, ...] = ("*/*",)
     ephemeral_storage: int = 512
     layers: tuple[str, ...] = ()
     subnets: tuple[str, ...] = ()
@@ -131,6 +132,7 @@ def desired(stage: Stage, region: str, account: str, zip_path: Path, handler: st
         memory=stage.memory, timeout=stage.timeout, environment=dict(stage.environment),
         log_retention_days=stage.log_retention_days, http=stage.http, url_auth=stage.url_auth,
         zip_path=zip_path, code_sha256=code_sha256(zip_path),
+        binary_media_types=tuple(stage.binary_media_types),
         ephemeral_storage=stage.ephemeral_storage, layers=tuple(stage.layers),
         subnets=tuple(stage.vpc.get("subnets", ())),
         security_groups=tuple(stage.vpc.get("security_groups", ())),

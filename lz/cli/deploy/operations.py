@@ -11,7 +11,7 @@ from ..settings import Stage
 from .apply import apply, teardown
 from .models import ALIAS, Desired, desired
 from .plan import make_plan, teardown_plan
-from .resources import function, http_api, url
+from .resources import function, http_api, rest_api, url
 from .steps import Step
 
 
@@ -33,6 +33,8 @@ def endpoint(aws: Aws, want: Desired) -> str | None:
         return http_api.endpoint(aws, want.name, want.project, want.stage)
     if want.http == "function_url":
         return url.endpoint(aws, want.name)
+    if want.http == "rest_api":
+        return rest_api.endpoint(aws, want)
     return None
 
 
