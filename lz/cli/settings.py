@@ -64,6 +64,28 @@ KEYS: dict[str, tuple[dict[str, Any], Any, str]] = {
         "HTTP front: an HTTP API (payload 2.0, $default stage), a REST API ({proxy+}, a stage named "
         "after this one), a Lambda Function URL, or false for a function with no HTTP front.",
     ),
+    "cors": (
+        {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "allow_origins": {"type": "array", "items": {"type": "string"}},
+                "allow_methods": {"type": "array", "items": {"type": "string"}},
+                "allow_headers": {"type": "array", "items": {"type": "string"}},
+                "expose_headers": {"type": "array", "items": {"type": "string"}},
+                "allow_credentials": {"type": "boolean"},
+                "max_age": {"type": "integer", "minimum": 0, "maximum": 86400},
+            },
+        },
+        {},
+        "HTTP API only: CORS answered by API Gateway ({} = none; with a REST API, OPTIONS reaches "
+        "your app, e.g. Flask-CORS).",
+    ),
+    "on_failure": (
+        {"type": ["string", "null"], "pattern": r"^arn:aws[a-z-]*:(sqs|sns|lambda|events):"},
+        None,
+        "Destination (SQS, SNS, Lambda, EventBridge ARN) for async invocations that failed.",
+    ),
     "binary_media_types": (
         {"type": "array", "items": {"type": "string"}},
         ["*/*"],
@@ -193,6 +215,8 @@ class Stage:
     http: str | bool
     url_auth: str
     binary_media_types: list[str]
+    cors: dict
+    on_failure: str | None
     log_retention_days: int
     ephemeral_storage: int
     layers: list[str]
@@ -278,7 +302,9 @@ def _check(value: Any, spec: dict[str, Any], where: str) -> None:
 
         if not re.match(spec["pattern"], value):
             shape = ("an AWS region like us-east-1" if "region" in where else
-                     "an SQS queue or SNS topic ARN" if "dead_letter" in where else "package.module:app")
+                     "an SQS queue or SNS topic ARN" if "dead_letter" in where else
+                     "an SQS, SNS, Lambda or EventBridge ARN" if "on_failure" in where else
+                     "package.module:app")
             raise SettingsError(f"{where} must look like {shape}, got {json.dumps(value)}")
     if isinstance(value, list) and "items" in spec:
         for index, item in enumerate(value):

@@ -392,3 +392,25 @@ def test_rest_api_front_with_a_stage_named_after_this_one(aws_env, project: Path
     switched = deploy(aws_env, project)
     assert "the stage's front is now http_api" in switched.stderr
     assert not [a for a in gw.get_rest_apis()["items"] if a["name"] == NAME]
+
+
+def test_cors_and_on_failure_destination(aws_env, project: Path) -> None:
+    target = "arn:aws:sqs:us-east-1:123456789012:failed"
+    settings(project, cors={"allow_origins": ["https://example.com"], "allow_methods": ["GET"], "max_age": 600},
+             on_failure=target)
+    deploy(aws_env, project)
+    c = clients()
+    api = next(a for a in c["apigatewayv2"].get_apis()["Items"] if a["Name"] == NAME)
+    assert api["CorsConfiguration"]["AllowOrigins"] == ["https://example.com"]
+    assert api["CorsConfiguration"]["MaxAge"] == 600
+    invoke = c["lambda"].get_function_event_invoke_config(FunctionName=NAME, Qualifier="live")
+    assert invoke["DestinationConfig"]["OnFailure"]["Destination"] == target
+    doc = c["iam"].get_role_policy(RoleName=f"{NAME}-lambda", PolicyName="lz")["PolicyDocument"]
+    assert {"Sid": "OnFailure", "Effect": "Allow", "Action": ["sqs:SendMessage"], "Resource": [target]} in doc["Statement"]
+    assert "nothing to change" in deploy(aws_env, project).stderr
+    settings(project, cors={"allow_origins": ["*"]}, on_failure=None)
+    result = deploy(aws_env, project)
+    assert "CORS settings differ" in result.stderr and "async failures go to nowhere" in result.stderr
+    api = next(a for a in c["apigatewayv2"].get_apis()["Items"] if a["Name"] == NAME)
+    assert api["CorsConfiguration"]["AllowOrigins"] == ["*"]
+    assert "nothing to change" in deploy(aws_env, project).stderr

@@ -33,6 +33,8 @@ class Desired:
     zip_path: Path
     code_sha256: str
     binary_media_types: tuple[str, ...] = ("*/*",)
+    cors: dict = field(default_factory=dict)
+    on_failure: str | None = None
     ephemeral_storage: int = 512
     layers: tuple[str, ...] = ()
     subnets: tuple[str, ...] = ()
@@ -94,12 +96,21 @@ class Desired:
             {"Sid": "InvokeSelf", "Effect": "Allow", "Action": ["lambda:InvokeFunction"],
              "Resource": [self.function_arn, f"{self.function_arn}:*"]},
         ]
-        if self.dead_letter:
-            action = "sqs:SendMessage" if ":sqs:" in self.dead_letter else "sns:Publish"
-            statements.append({"Sid": "DeadLetter", "Effect": "Allow", "Action": [action],
-                               "Resource": [self.dead_letter]})
+        for sid, target in (("DeadLetter", self.dead_letter), ("OnFailure", self.on_failure)):
+            if target:
+                service = target.split(":")[2]
+                action = {"sqs": "sqs:SendMessage", "sns": "sns:Publish", "lambda": "lambda:InvokeFunction",
+                          "events": "events:PutEvents"}[service]
+                statements.append({"Sid": sid, "Effect": "Allow", "Action": [action], "Resource": [target]})
         statements.extend(dict(statement) for statement in self.permissions)
         return {"Version": "2012-10-17", "Statement": statements}
+
+    def cors_configuration(self) -> dict:
+        """The HTTP API CorsConfiguration for the `cors` setting ({} when there is none)."""
+        names = {"allow_origins": "AllowOrigins", "allow_methods": "AllowMethods",
+                 "allow_headers": "AllowHeaders", "expose_headers": "ExposeHeaders",
+                 "allow_credentials": "AllowCredentials", "max_age": "MaxAge"}
+        return {names[k]: v for k, v in self.cors.items()}
 
     @property
     def managed_policies(self) -> list[str]:
@@ -132,7 +143,8 @@ def desired(stage: Stage, region: str, account: str, zip_path: Path, handler: st
         memory=stage.memory, timeout=stage.timeout, environment=dict(stage.environment),
         log_retention_days=stage.log_retention_days, http=stage.http, url_auth=stage.url_auth,
         zip_path=zip_path, code_sha256=code_sha256(zip_path),
-        binary_media_types=tuple(stage.binary_media_types),
+        binary_media_types=tuple(stage.binary_media_types), cors=dict(stage.cors),
+        on_failure=stage.on_failure,
         ephemeral_storage=stage.ephemeral_storage, layers=tuple(stage.layers),
         subnets=tuple(stage.vpc.get("subnets", ())),
         security_groups=tuple(stage.vpc.get("security_groups", ())),

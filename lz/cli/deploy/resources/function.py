@@ -92,6 +92,9 @@ def plan(aws: Aws, want: Desired) -> list[Step]:
         if want.reserved_concurrency is not None:
             steps.append(Step(KIND, want.name, "update",
                               f"reserved concurrency -> {want.reserved_concurrency}", {"part": "concurrency"}))
+        if want.on_failure:
+            steps.append(Step(KIND, want.name, "update", f"async failures go to {want.on_failure}",
+                              {"part": "on_failure"}))
         return steps
     steps = []
     latest = current["Configuration"]
@@ -108,12 +111,26 @@ def plan(aws: Aws, want: Desired) -> list[Step]:
                           {"part": "concurrency"}))
     live = _get(aws, want.name, ALIAS)
     live_config = live["Configuration"] if live else None
+    if live is not None and _on_failure(aws, want.name) != want.on_failure:
+        steps.append(Step(KIND, want.name, "update", f"async failures go to {want.on_failure or 'nowhere'}",
+                          {"part": "on_failure"}))
     if any(s.detail.get("part") in ("code", "config") for s in steps) or live_config is None \
             or live_config.get("CodeSha256") != want.code_sha256 \
             or _differences(live_config, want) or _arch(live_config) != want.architecture:
         reason = f"alias {ALIAS} -> a new version" if live else f"create alias {ALIAS}"
         steps.append(Step(KIND, want.name, "publish", reason))
     return steps
+
+
+def _on_failure(aws: Aws, name: str) -> str | None:
+    try:
+        config = aws.client("lambda").get_function_event_invoke_config(FunctionName=name, Qualifier=ALIAS)
+    except Exception as exc:
+        if not_found(exc):
+            return None
+        with aws.explain(f"reading the async invoke configuration of {name}"):
+            raise
+    return ((config.get("DestinationConfig") or {}).get("OnFailure") or {}).get("Destination")
 
 
 def _wait(aws: Aws, name: str, waiter: str) -> None:
@@ -165,6 +182,14 @@ def apply(aws: Aws, step: Step, want: Desired) -> None:
             lam.update_function_code(FunctionName=want.name, Architectures=[want.architecture],
                                      **_code(aws, want))
         _wait(aws, want.name, "function_updated_v2")
+    elif step.action == "update" and step.detail.get("part") == "on_failure":
+        with aws.explain(f"setting where failed async invocations of {want.name} go"):
+            if want.on_failure:
+                lam.put_function_event_invoke_config(
+                    FunctionName=want.name, Qualifier=ALIAS,
+                    DestinationConfig={"OnFailure": {"Destination": want.on_failure}})
+            elif _on_failure(aws, want.name):
+                lam.delete_function_event_invoke_config(FunctionName=want.name, Qualifier=ALIAS)
     elif step.action == "update" and step.detail.get("part") == "concurrency":
         with aws.explain(f"setting the reserved concurrency of {want.name}"):
             if want.reserved_concurrency is None:

@@ -41,8 +41,11 @@ def _state(aws: Aws, want: Desired) -> dict:
         routes = client.get_routes(ApiId=api["ApiId"]).get("Items", [])
         stages = client.get_stages(ApiId=api["ApiId"]).get("Items", [])
     integration = next((i for i in integrations if i.get("IntegrationUri") == want.alias_arn), None)
+    have_cors = {k: v for k, v in (api.get("CorsConfiguration") or {}).items() if v not in (None, [], False, 0)}
+    want_cors = {k: v for k, v in want.cors_configuration().items() if v not in (None, [], False, 0)}
     return {
         "api": api,
+        "cors": have_cors == want_cors,
         "integration": integration,
         "route": next((r for r in routes if r.get("RouteKey") == "$default"), None),
         "stage": next((s for s in stages if s.get("StageName") == "$default"), None),
@@ -62,8 +65,11 @@ def plan(aws: Aws, want: Desired) -> list[Step]:
     }
     if state["api"] is None:
         return [Step(KIND, want.name, "create", reasons[part], {"part": part}) for part in PARTS]
-    return [Step(KIND, want.name, "create", reasons[part], {"part": part})
-            for part in PARTS[1:] if not state[part]]
+    steps = [Step(KIND, want.name, "create", reasons[part], {"part": part})
+             for part in PARTS[1:] if not state[part]]
+    if not state["cors"]:
+        steps.insert(0, Step(KIND, want.name, "update", "CORS settings differ", {"part": "cors"}))
+    return steps
 
 
 def apply(aws: Aws, step: Step, want: Desired) -> None:
@@ -75,10 +81,16 @@ def apply(aws: Aws, step: Step, want: Desired) -> None:
             return
         if part == "api":
             client.create_api(Name=want.name, ProtocolType="HTTP", Tags=want.tags,
-                              Description=f"lz: {want.project} {want.stage}")
+                              Description=f"lz: {want.project} {want.stage}",
+                              **({"CorsConfiguration": want.cors_configuration()} if want.cors else {}))
             return
         api = _find(aws, want.name, want.project, want.stage)
         api_id = api["ApiId"]
+        if part == "cors":
+            if want.cors:
+                client.update_api(ApiId=api_id, CorsConfiguration=want.cors_configuration())
+            else:
+                client.delete_cors_configuration(ApiId=api_id)
         if part == "integration":
             client.create_integration(ApiId=api_id, IntegrationType="AWS_PROXY",
                                       IntegrationUri=want.alias_arn, PayloadFormatVersion="2.0",
