@@ -256,8 +256,9 @@ def test_a_deploy_interrupted_after_any_step_converges_when_run_again(aws_env, p
 
 
 def test_aws_errors_are_one_line_with_a_way_out(lz_env, project: Path) -> None:
-    env = {**lz_env, "AWS_ENDPOINT_URL": f"http://127.0.0.1:{_free_port()}", "AWS_ACCESS_KEY_ID": "x",
-           "AWS_SECRET_ACCESS_KEY": "x", "AWS_DEFAULT_REGION": REGION, "AWS_MAX_ATTEMPTS": "1"}
+    env = {**lz_env, "AWS_ENDPOINT_URL": f"http://127.0.0.1:{_free_port()}", "AWS_ACCESS_KEY_ID": "AKIAEXAMPLESECRETID1",
+           "AWS_SECRET_ACCESS_KEY": "s3cr3t/Key+Value/NeverPrinted", "AWS_DEFAULT_REGION": REGION,
+           "AWS_MAX_ATTEMPTS": "1"}
     result = lz(env, "deploy", "dev", "--project", str(project))
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert "could not reach AWS" in result.stderr and "AWS_ENDPOINT_URL" in result.stderr
@@ -265,7 +266,34 @@ def test_aws_errors_are_one_line_with_a_way_out(lz_env, project: Path) -> None:
     no_region["AWS_CONFIG_FILE"] = "/nonexistent"
     result = lz(no_region, "deploy", "dev", "--project", str(project))
     assert result.returncode == 1 and 'no AWS region: set "region" in lz_settings.json' in result.stderr
-    assert "secret" not in result.stderr.lower() or "x" not in result.stderr
+
+
+def test_credentials_are_never_printed(aws_env, project: Path) -> None:
+    env = {**aws_env, "AWS_ACCESS_KEY_ID": "AKIAEXAMPLESECRETID1", "AWS_SECRET_ACCESS_KEY": "s3cr3t/Key+Value/NeverPrinted"}
+    outputs = [lz(env, *args, "--project", str(project)) for args in
+               (("deploy", "dev"), ("status", "dev"), ("rollback", "dev"), ("undeploy", "dev", "--yes"))]
+    for out in outputs:
+        for secret in ("AKIAEXAMPLESECRETID1", "s3cr3t/Key+Value/NeverPrinted"):
+            assert secret not in out.stdout and secret not in out.stderr
+
+
+def test_a_named_profile_supplies_credentials_and_region(aws_env, project: Path, tmp_path: Path) -> None:
+    (tmp_path / "config").write_text("[profile elsewhere]\nregion = eu-west-1\n")
+    (tmp_path / "credentials").write_text(
+        "[elsewhere]\naws_access_key_id = AKIAPROFILEKEY\naws_secret_access_key = profile-secret\n")
+    env = {k: v for k, v in aws_env.items() if k not in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
+                                                          "AWS_DEFAULT_REGION", "AWS_REGION")}
+    env.update(AWS_CONFIG_FILE=str(tmp_path / "config"), AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "credentials"))
+    result = lz(env, "deploy", "dev", "--profile", "elsewhere", "--project", str(project))
+    assert result.returncode == 0, result.stderr
+    assert ".execute-api.eu-west-1." in result.stdout
+    import boto3
+
+    assert boto3.client("lambda", region_name="eu-west-1").get_function(FunctionName=NAME)
+    env["AWS_PROFILE"] = "elsewhere"  # the environment variable works the same
+    assert "nothing to change" in lz(env, "deploy", "dev", "--project", str(project)).stderr
+    missing = lz(env, "status", "dev", "--profile", "nope", "--project", str(project))
+    assert missing.returncode == 1 and "cannot use AWS profile 'nope'" in missing.stderr
 
 
 def test_function_settings_reach_aws_and_are_undone_when_removed(aws_env, project: Path) -> None:
