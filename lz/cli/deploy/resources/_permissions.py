@@ -19,6 +19,14 @@ def statement_ids(aws: Aws, function: str) -> set[str]:
     return {s.get("Sid") for s in json.loads(policy).get("Statement", [])}
 
 
+def allow_api(aws: Aws, function: str, region: str, account: str, api_id: str, sid: str) -> None:
+    """Let API Gateway invoke the alias for this one API (REST or HTTP), and no other."""
+    aws.client("lambda").add_permission(
+        FunctionName=function, Qualifier=ALIAS, StatementId=sid,
+        Action="lambda:InvokeFunction", Principal="apigateway.amazonaws.com",
+        SourceArn=f"arn:aws:execute-api:{region}:{account}:{api_id}/*")
+
+
 def remove(aws: Aws, function: str, sid: str) -> None:
     try:
         aws.client("lambda").remove_permission(FunctionName=function, Qualifier=ALIAS, StatementId=sid)

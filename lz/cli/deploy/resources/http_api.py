@@ -14,19 +14,25 @@ SID = "lz-http-api"
 PARTS = ("api", "integration", "route", "stage", "permission")
 
 
-def _find(aws: Aws, name: str, project: str, stage: str) -> dict | None:
+def _matching(aws: Aws, name: str, project: str, stage: str) -> list[dict]:
+    """The HTTP APIs named `name` and tagged for this project and stage (get_apis has no paginator)."""
     api_client = aws.client("apigatewayv2")
-    token = None
+    found, token = [], None
     with aws.explain(f"listing HTTP APIs to find {name}"):
         while True:
             page = api_client.get_apis(**({"NextToken": token} if token else {}))
             for api in page.get("Items", []):
                 tags = api.get("Tags") or {}
                 if api.get("Name") == name and tags.get(TAG_PROJECT) == project and tags.get(TAG_STAGE) == stage:
-                    return api
+                    found.append(api)
             token = page.get("NextToken")
             if not token:
-                return None
+                return found
+
+
+def _find(aws: Aws, name: str, project: str, stage: str) -> dict | None:
+    apis = _matching(aws, name, project, stage)
+    return apis[0] if apis else None
 
 
 def _state(aws: Aws, want: Desired) -> dict:
@@ -56,7 +62,8 @@ def _state(aws: Aws, want: Desired) -> dict:
 def plan(aws: Aws, want: Desired) -> list[Step]:
     state = _state(aws, want)
     if want.http != "http_api":
-        return [Step(KIND, want.name, "delete", f"the stage's front is now {want.http or 'none'}")] \
+        return [Step(KIND, want.name, "delete", f"the stage's front is now {want.http or 'none'}",
+                     {"project": want.project, "stage": want.stage})] \
             if state["api"] else []
     reasons = {
         "api": "http is http_api", "integration": f"Lambda proxy (payload 2.0) to alias {ALIAS}",
@@ -102,31 +109,21 @@ def apply(aws: Aws, step: Step, want: Desired) -> None:
         elif part == "stage":
             client.create_stage(ApiId=api_id, StageName="$default", AutoDeploy=True, Tags=want.tags)
         elif part == "permission":
-            aws.client("lambda").add_permission(
-                FunctionName=want.name, Qualifier=ALIAS, StatementId=SID,
-                Action="lambda:InvokeFunction", Principal="apigateway.amazonaws.com",
-                SourceArn=f"arn:aws:execute-api:{want.region}:{want.account}:{api_id}/*")
+            _permissions.allow_api(aws, want.name, want.region, want.account, api_id, SID)
 
 
 def teardown(aws: Aws, project: str, stage: str, region: str) -> list[Step]:
     name = f"{project}-{stage}"[:64]
-    return [Step(KIND, name, "delete", "undeploy")] if _find(aws, name, project, stage) else []
+    return [Step(KIND, name, "delete", "undeploy", {"project": project, "stage": stage})] \
+        if _find(aws, name, project, stage) else []
 
 
 def delete(aws: Aws, step: Step) -> None:
-    project_stage = step.name
-    api_client = aws.client("apigatewayv2")
-    token = None
-    with aws.explain(f"deleting HTTP API {project_stage}"):
-        while True:
-            page = api_client.get_apis(**({"NextToken": token} if token else {}))
-            for api in page.get("Items", []):
-                if api.get("Name") == project_stage and TAG_PROJECT in (api.get("Tags") or {}):
-                    api_client.delete_api(ApiId=api["ApiId"])
-            token = page.get("NextToken")
-            if not token:
-                break
-    _permissions.remove(aws, project_stage, SID)
+    project, stage = step.detail["project"], step.detail["stage"]
+    with aws.explain(f"deleting HTTP API {step.name}"):
+        for api in _matching(aws, step.name, project, stage):
+            aws.client("apigatewayv2").delete_api(ApiId=api["ApiId"])
+    _permissions.remove(aws, step.name, SID)
 
 
 def endpoint(aws: Aws, want_name: str, project: str, stage: str) -> str | None:

@@ -135,10 +135,7 @@ def apply(aws: Aws, step: Step, want: Desired) -> None:
             client.create_deployment(restApiId=api_id, stageName=want.stage,
                                      description="lz deploy")
         elif part == "permission":
-            aws.client("lambda").add_permission(
-                FunctionName=want.name, Qualifier=ALIAS, StatementId=SID,
-                Action="lambda:InvokeFunction", Principal="apigateway.amazonaws.com",
-                SourceArn=f"arn:aws:execute-api:{want.region}:{want.account}:{api_id}/*")
+            _permissions.allow_api(aws, want.name, want.region, want.account, api_id, SID)
 
 
 def teardown(aws: Aws, project: str, stage: str, region: str) -> list[Step]:

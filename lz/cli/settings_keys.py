@@ -1,0 +1,188 @@
+"""Every key of lz_settings.json as plain data: its JSON Schema, its default, what it is for.
+
+lz.cli.settings validates against this table and publishes it as JSON Schema (`lz schema`);
+settings.example.json shows every key by example (a test keeps the two in step).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+RUNTIMES = ("python3.12", "python3.13", "python3.14")
+ARCHITECTURES = ("x86_64", "arm64")
+
+# key -> (JSON Schema of the value, default, description). Order is the order of `lz schema`.
+KEYS: dict[str, tuple[dict[str, Any], Any, str]] = {
+    "extends": ({"type": "string"}, None, "Stage whose settings this stage starts from."),
+    "app": (
+        {"type": "string", "pattern": r"^[A-Za-z_][\w.]*:[A-Za-z_][\w.]*$"},
+        None,
+        "The WSGI or ASGI app, as module:attribute (e.g. myproject.app:app).",
+    ),
+    "runtime": ({"enum": list(RUNTIMES)}, "python3.13", "Lambda Python runtime."),
+    "architecture": ({"enum": list(ARCHITECTURES)}, "x86_64", "Lambda architecture."),
+    "requirements": (
+        {"type": "string"},
+        None,
+        "requirements.txt, pyproject.toml or uv.lock to install; found in the project when absent.",
+    ),
+    "include": (
+        {"type": "array", "items": {"type": "string"}},
+        [],
+        "Globs (relative to the project) to ship even if excluded or secret-looking.",
+    ),
+    "exclude": (
+        {"type": "array", "items": {"type": "string"}},
+        [],
+        "Globs (relative to the project) to leave out, on top of the built-in junk list.",
+    ),
+    "environment": (
+        {"type": "object", "additionalProperties": {"type": "string"}},
+        {},
+        "Environment variables of the function.",
+    ),
+    "region": (
+        {"type": "string", "pattern": r"^[a-z]{2}(-[a-z]+)+-\d$"},
+        None,
+        "AWS region to deploy to (default: --region, AWS_REGION, AWS_DEFAULT_REGION, the profile's).",
+    ),
+    "memory": (
+        {"type": "integer", "minimum": 128, "maximum": 10240},
+        512,
+        "Function memory in MB (CPU grows with it).",
+    ),
+    "http": (
+        {"enum": ["http_api", "rest_api", "function_url", False]},
+        "http_api",
+        "HTTP front: an HTTP API (payload 2.0, $default stage), a REST API ({proxy+}, a stage named "
+        "after this one), a Lambda Function URL, or false for a function with no HTTP front.",
+    ),
+    "cors": (
+        {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "allow_origins": {"type": "array", "items": {"type": "string"}},
+                "allow_methods": {"type": "array", "items": {"type": "string"}},
+                "allow_headers": {"type": "array", "items": {"type": "string"}},
+                "expose_headers": {"type": "array", "items": {"type": "string"}},
+                "allow_credentials": {"type": "boolean"},
+                "max_age": {"type": "integer", "minimum": 0, "maximum": 86400},
+            },
+        },
+        {},
+        "HTTP API only: CORS answered by API Gateway ({} = none; with a REST API, OPTIONS reaches "
+        "your app, e.g. Flask-CORS).",
+    ),
+    "on_failure": (
+        {"type": ["string", "null"], "pattern": r"^arn:aws[a-z-]*:(sqs|sns|lambda|events):"},
+        None,
+        "Destination (SQS, SNS, Lambda, EventBridge ARN) for async invocations that failed.",
+    ),
+    "binary_media_types": (
+        {"type": "array", "items": {"type": "string"}},
+        ["*/*"],
+        "REST API only: request/response types API Gateway passes as binary (*/* lets lz decide).",
+    ),
+    "url_auth": (
+        {"enum": ["NONE", "AWS_IAM"]},
+        "NONE",
+        "Auth type of the Function URL (http: function_url).",
+    ),
+    "log_retention_days": (
+        {"enum": [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192,
+                  2557, 2922, 3288, 3653]},
+        30,
+        "Days CloudWatch keeps the function's logs.",
+    ),
+    "ephemeral_storage": (
+        {"type": "integer", "minimum": 512, "maximum": 10240},
+        512,
+        "Size of /tmp in MB.",
+    ),
+    "layers": (
+        {"type": "array", "items": {"type": "string"}},
+        [],
+        "Lambda layer version ARNs.",
+    ),
+    "vpc": (
+        {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "subnets": {"type": "array", "items": {"type": "string"}},
+                "security_groups": {"type": "array", "items": {"type": "string"}},
+            },
+        },
+        {},
+        "Run in a VPC: {\"subnets\": [...], \"security_groups\": [...]} (attaches AWS's "
+        "AWSLambdaVPCAccessExecutionRole to the role).",
+    ),
+    "reserved_concurrency": (
+        {"type": ["integer", "null"], "minimum": 0},
+        None,
+        "Reserved concurrent executions (null: unreserved).",
+    ),
+    "tracing": (
+        {"type": "boolean"},
+        False,
+        "X-Ray active tracing (attaches AWS's AWSXRayDaemonWriteAccess to the role).",
+    ),
+    "snap_start": (
+        {"type": "boolean"},
+        False,
+        "Lambda SnapStart on published versions (faster cold starts).",
+    ),
+    "dead_letter": (
+        {"type": ["string", "null"], "pattern": r"^arn:aws[a-z-]*:(sqs|sns):"},
+        None,
+        "SQS queue or SNS topic ARN for events whose async invocation failed.",
+    ),
+    "permissions": (
+        {"type": "array", "items": {"type": "object"}},
+        [],
+        "Extra IAM statements for the function's role (what your code calls: S3, DynamoDB, ...).",
+    ),
+    "policy_arns": (
+        {"type": "array", "items": {"type": "string"}},
+        [],
+        "Managed IAM policy ARNs to attach to the function's role.",
+    ),
+    "timeout": (
+        {"type": "integer", "minimum": 1, "maximum": 900},
+        30,
+        "Function timeout in seconds (also the local runtime's deadline).",
+    ),
+    "keep_boto3": (
+        {"type": "boolean"},
+        False,
+        "Ship boto3/botocore instead of using the ones the Lambda runtime provides.",
+    ),
+    "dependency_sources": (
+        {"type": "boolean"},
+        False,
+        "Ship the dependencies' .py sources beside their bytecode (for libraries that read their "
+        "own source, and for tracebacks with source lines inside dependencies).",
+    ),
+    "build_from_source": (
+        {"type": "array", "items": {"type": "string"}},
+        [],
+        "Packages allowed to build from an sdist when no Linux wheel exists (at your risk: the build "
+        "runs on this machine, not on Amazon Linux).",
+    ),
+    "adapter": (
+        {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "base_path": {"type": ["string", "null"]},
+                "text_mime_types": {"type": "array", "items": {"type": "string"}},
+                "strip_stage": {"type": "boolean"},
+                "lifespan": {"enum": ["auto", "on", "off"]},
+            },
+        },
+        {},
+        "Options of the runtime adapter (see README: base_path, text_mime_types, strip_stage, "
+        "lifespan).",
+    ),
+}
