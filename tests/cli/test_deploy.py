@@ -442,3 +442,20 @@ def test_cors_and_on_failure_destination(aws_env, project: Path) -> None:
     api = next(a for a in c["apigatewayv2"].get_apis()["Items"] if a["Name"] == NAME)
     assert api["CorsConfiguration"]["AllowOrigins"] == ["*"]
     assert "nothing to change" in deploy(aws_env, project).stderr
+
+
+def test_function_url_with_iam_auth_has_no_public_permission(aws_env, project: Path) -> None:
+    settings(project, http="function_url")
+    deploy(aws_env, project)
+    c = clients()
+    assert "lz-function-url" in c["lambda"].get_policy(FunctionName=NAME, Qualifier="live")["Policy"]
+    settings(project, http="function_url", url_auth="AWS_IAM")
+    result = deploy(aws_env, project)
+    assert "auth NONE -> AWS_IAM" in result.stderr
+    assert c["lambda"].get_function_url_config(FunctionName=NAME, Qualifier="live")["AuthType"] == "AWS_IAM"
+    try:
+        policy = c["lambda"].get_policy(FunctionName=NAME, Qualifier="live")["Policy"]
+    except c["lambda"].exceptions.ResourceNotFoundException:
+        policy = "{}"
+    assert "lz-function-url" not in policy
+    assert "nothing to change" in deploy(aws_env, project).stderr
