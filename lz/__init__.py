@@ -13,8 +13,9 @@ TYPE_CHECKING = False  # importing typing costs a cold start ~5 ms
 if TYPE_CHECKING:
     from typing import Any
 
-__all__ = ["adapt"]
+__all__ = ["adapt", "on_s3", "on_sns", "on_sqs", "schedule", "task"]
 __version__ = "0.1.0"
+_TASKS = ("task", "schedule", "on_s3", "on_sqs", "on_sns")
 
 
 def __getattr__(name: str) -> Any:
@@ -22,4 +23,8 @@ def __getattr__(name: str) -> Any:
         from .adapter import adapt
 
         return adapt
+    if name in _TASKS:
+        from . import tasks
+
+        return getattr(tasks, name)
     raise AttributeError(f"module 'lz' has no attribute {name!r}")

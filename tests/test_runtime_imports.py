@@ -13,7 +13,8 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-RUNTIME = [ROOT / "lz" / "__init__.py", *sorted((ROOT / "lz" / "adapter").rglob("*.py"))]
+RUNTIME = [ROOT / "lz" / "__init__.py", ROOT / "lz" / "tasks.py",
+           *sorted((ROOT / "lz" / "adapter").rglob("*.py"))]
 HEAVY = ["asyncio", "logging", "json", "urllib.parse", "inspect", "http", "base64", "re",
          "click", "boto3", "botocore", "rich", "werkzeug", "lz.cli"]
 
@@ -34,6 +35,13 @@ def test_importing_the_adapter_loads_nothing_heavy() -> None:
     assert not loaded & set(HEAVY), sorted(loaded & set(HEAVY))
 
 
+def test_declaring_tasks_at_import_loads_nothing_heavy() -> None:
+    loaded = _loaded_after("from lz import task, schedule, on_sqs\n"
+                           "@task\ndef f(x): return x\n"
+                           "@schedule('rate(1 hour)')\ndef g(): pass")
+    assert not loaded & set(HEAVY), sorted(loaded & set(HEAVY))
+
+
 def test_adapting_a_wsgi_app_and_serving_a_request_loads_nothing_heavy() -> None:
     statement = (
         "import json as _j; sys.modules.pop('json', None); "  # the event arrives already parsed
@@ -47,19 +55,28 @@ def test_adapting_a_wsgi_app_and_serving_a_request_loads_nothing_heavy() -> None
     assert not loaded & (set(HEAVY) - {"json"}), sorted(loaded & set(HEAVY))
 
 
+def _imports(nodes) -> list[str]:
+    names = []
+    for node in nodes:
+        if isinstance(node, ast.Import):
+            names += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0:
+            names.append(node.module or "")
+    return names
+
+
 def test_runtime_files_import_only_the_standard_library() -> None:
+    """At module level: the standard library and lz's runtime only. Inside functions, boto3 too
+    (the Lambda runtime provides it; task dispatch imports it on first use, as DESIGN says)."""
     stdlib = set(sys.stdlib_module_names)
     for path in RUNTIME:
         tree = ast.parse(path.read_text(), str(path))
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Import):
-                names = [alias.name for alias in node.names]
-            elif isinstance(node, ast.ImportFrom) and node.level == 0:
-                names = [node.module or ""]
-            else:
-                continue
-            for name in names:
-                top = name.split(".")[0]
-                assert top in stdlib or top == "lz" and not name.startswith("lz.cli"), (
-                    f"{path.relative_to(ROOT)} imports {name}: the runtime is standard library only"
-                )
+        top_level = [n for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom))]
+        nested = [n for n in ast.walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom))
+                  and n not in top_level]
+        for name, allowed in [(n, stdlib) for n in _imports(top_level)] + \
+                             [(n, stdlib | {"boto3", "botocore"}) for n in _imports(nested)]:
+            top = name.split(".")[0]
+            assert top in allowed or (top == "lz" and not name.startswith("lz.cli")), (
+                f"{path.relative_to(ROOT)} imports {name}: the runtime is standard library only"
+            )

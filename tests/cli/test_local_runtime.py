@@ -65,9 +65,11 @@ def test_init_error_is_reported_with_its_message(bundle: Path) -> None:
 def test_handler_error_is_reported_and_the_function_keeps_serving(bundle: Path) -> None:
     python = need_python("3.13")
     with LocalFunction(bundle, "3.13", python=python) as fn:
-        inv = fn.invoke({"not": "http"})
-        assert inv.outcome.kind == "error"
-        assert "UnknownEvent" in inv.describe()
+        inv = fn.invoke({"lz": "task", "id": "t1", "name": "app.missing_task", "args": [], "kwargs": {}})
+        assert inv.outcome.kind == "error", inv.describe()
+        assert "missing_task" in inv.describe() or any("missing_task" in line for line in inv.log)
+        odd = fn.invoke({"not": "http"})  # no route: answered with an error, not a crash
+        assert odd.ok and odd.result["error"] == "lz: no route for this event"
         assert fn.invoke(make("http_v2")).ok
         assert fn.starts == 1
 

@@ -1,0 +1,175 @@
+"""The Lambda entry point: every event goes to the one route whose shape it has.
+
+Routes are rows in a table (name, does it match, handle it), not an if/elif chain: lz task payloads,
+schedules, warm-up pings, S3/SQS/SNS records, and HTTP events for the app. An event nobody handles
+is logged with its shape and answered with an error, never a crash.
+"""
+
+from __future__ import annotations
+
+from .log import log, request_id
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Callable
+
+Route = tuple  # (name, matches(event) -> bool, handle(dispatcher, event, context) -> result)
+
+
+def _record_source(event: dict[str, Any]) -> str | None:
+    records = event.get("Records")
+    if type(records) is list and records and type(records[0]) is dict:
+        first = records[0]
+        return first.get("eventSource") or first.get("EventSource")
+    return None
+
+
+def _run_task(dispatcher: Dispatcher, event: dict[str, Any], context: Any) -> Any:
+    from ..tasks import find
+
+    name, task_id = event.get("name"), event.get("id")
+    args, kwargs = event.get("args") or [], event.get("kwargs") or {}
+    rid = request_id(context)
+    try:
+        func = find(name)
+    except (LookupError, AttributeError, ImportError, TypeError):
+        log().error("lz: task %s %s: no such task in this bundle (request_id=%s)", name, task_id, rid)
+        raise
+    log().info("lz: task %s %s: start (request_id=%s)", name, task_id, rid)
+    try:
+        func(*args, **kwargs)
+    except Exception:
+        # Logged with the id, then raised: Lambda's retries and on-failure destination see it.
+        log().exception("lz: task %s %s: failed (request_id=%s)", name, task_id, rid)
+        raise
+    log().info("lz: task %s %s: done (request_id=%s)", name, task_id, rid)
+    return {"task": name, "id": task_id}
+
+
+def _run_schedule(dispatcher: Dispatcher, event: dict[str, Any], context: Any) -> Any:
+    from ..tasks import find
+
+    name = event.get("function")
+    func = find(name)
+    log().info("lz: schedule %s: start (request_id=%s)", name, request_id(context))
+    func(event["input"]) if event.get("input") is not None else func()
+    return {"schedule": name}
+
+
+def _handlers(kind: str) -> list[dict[str, Any]]:
+    from ..tasks import SOURCES
+
+    return [s for s in SOURCES if s["kind"] == kind]
+
+
+def _s3_matches(source: dict[str, Any], record: dict[str, Any]) -> bool:
+    s3 = record.get("s3") or {}
+    key = (s3.get("object") or {}).get("key", "")
+    if (s3.get("bucket") or {}).get("name") != source["bucket"]:
+        return False
+    if not key.startswith(source["prefix"]) or not key.endswith(source["suffix"]):
+        return False
+    name = "s3:" + record.get("eventName", "")
+    return any(name == e or (e.endswith("*") and name.startswith(e[:-1])) for e in source["events"])
+
+
+def _run_s3(dispatcher: Dispatcher, event: dict[str, Any], context: Any) -> Any:
+    failures = []
+    for record in event["Records"]:
+        handlers = [s for s in _handlers("s3") if _s3_matches(s, record)]
+        if not handlers:
+            log().warning("lz: no @on_s3 handler for %s s3://%s/%s", record.get("eventName"),
+                          record.get("s3", {}).get("bucket", {}).get("name"),
+                          record.get("s3", {}).get("object", {}).get("key"))
+        for source in handlers:
+            try:
+                source["callable"](record)
+            except Exception:
+                log().exception("lz: @on_s3 %s failed (request_id=%s)", source["function"], request_id(context))
+                failures.append(source["function"])
+    if failures:  # S3 invokes asynchronously: raising lets Lambda retry and reach the destination
+        raise RuntimeError(f"S3 handlers failed: {', '.join(failures)}")
+    return {"records": len(event["Records"])}
+
+
+def _run_sqs(dispatcher: Dispatcher, event: dict[str, Any], context: Any) -> Any:
+    """Each message separately; failed ones are reported by id (ReportBatchItemFailures), so SQS
+    redelivers only those."""
+    failures = []
+    for message in event["Records"]:
+        queue = (message.get("eventSourceARN") or "").rsplit(":", 1)[-1]
+        handlers = [s for s in _handlers("sqs") if s["queue"] in (queue, message.get("eventSourceARN"))]
+        try:
+            if not handlers:
+                raise LookupError(f"no @on_sqs handler for queue {queue}")
+            for source in handlers:
+                source["callable"](message)
+        except Exception:
+            log().exception("lz: SQS message %s failed (request_id=%s)", message.get("messageId"),
+                            request_id(context))
+            failures.append({"itemIdentifier": message.get("messageId")})
+    return {"batchItemFailures": failures}
+
+
+def _run_sns(dispatcher: Dispatcher, event: dict[str, Any], context: Any) -> Any:
+    failures = []
+    for record in event["Records"]:
+        topic = ((record.get("Sns") or {}).get("TopicArn") or "").rsplit(":", 1)[-1]
+        handlers = [s for s in _handlers("sns") if s["topic"] in (topic, (record.get("Sns") or {}).get("TopicArn"))]
+        if not handlers:
+            log().warning("lz: no @on_sns handler for topic %s", topic)
+        for source in handlers:
+            try:
+                source["callable"](record)
+            except Exception:
+                log().exception("lz: @on_sns %s failed (request_id=%s)", source["function"], request_id(context))
+                failures.append(source["function"])
+    if failures:
+        raise RuntimeError(f"SNS handlers failed: {', '.join(failures)}")
+    return {"records": len(event["Records"])}
+
+
+def _warm(dispatcher: Dispatcher, event: dict[str, Any], context: Any) -> Any:
+    return {"warm": True}
+
+
+def _http(dispatcher: Dispatcher, event: dict[str, Any], context: Any) -> Any:
+    return dispatcher.http(event, context)
+
+
+ROUTES: list[Route] = [
+    ("task", lambda e: e.get("lz") == "task", _run_task),
+    ("schedule", lambda e: e.get("lz") == "schedule", _run_schedule),
+    ("warm-up", lambda e: e.get("lz") == "warm" or e.get("source") == "serverless-plugin-warmup", _warm),
+    ("s3", lambda e: _record_source(e) == "aws:s3", _run_s3),
+    ("sqs", lambda e: _record_source(e) == "aws:sqs", _run_sqs),
+    ("sns", lambda e: _record_source(e) == "aws:sns", _run_sns),
+    ("http", lambda e: "requestContext" in e or "httpMethod" in e, _http),
+]
+
+
+class Dispatcher:
+    """`handler = Dispatcher(adapt(app))`: the bundle's entry point (lz_handler.handler)."""
+
+    def __init__(self, http: Callable[[dict, Any], Any] | None = None,
+                 routes: list[Route] | None = None) -> None:
+        self.http = http
+        self.routes = ROUTES if routes is None else routes
+
+    def __call__(self, event: Any, context: Any = None) -> Any:
+        if type(event) is dict:
+            # The hot path first: an HTTP event carries no "lz" key and no "Records".
+            if self.http is not None and "requestContext" in event and "lz" not in event \
+                    and "Records" not in event:
+                return self.http(event, context)
+            for name, matches, handle in self.routes:
+                if matches(event):
+                    if name == "http" and self.http is None:
+                        break
+                    return handle(self, event, context)
+            shape = sorted(map(str, event))[:20]
+        else:
+            shape = [type(event).__name__]
+        log().error("lz: no route for this event (request_id=%s); its top-level keys: %s",
+                    request_id(context), ", ".join(shape))
+        return {"error": "lz: no route for this event", "keys": shape}

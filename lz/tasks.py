@@ -1,0 +1,235 @@
+"""Work off the request path: @task, @schedule, and S3/SQS/SNS handlers, all kept in one registry.
+
+Runtime code (ships in every bundle): standard library only, cheap to import (the app imports it at
+cold start). boto3 is imported the first time a task is sent to Lambda, never before.
+
+    @task
+    def send_welcome(user_id: int): ...
+
+    send_welcome(42)        # on Lambda: async invocation of this function's alias `live`
+    send_welcome.run(42)    # always inline, returns the value
+
+Where a task runs is chosen by LZ_TASKS: "inline" (default off Lambda), "thread", or "remote:STAGE"
+(send to a deployed stage); on Lambda, tasks are sent to the function itself. Every mode returns a
+TaskHandle, so code behaves the same on and off Lambda.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+TYPE_CHECKING = False  # importing typing costs a cold start ~5 ms
+if TYPE_CHECKING:
+    from typing import Any, Callable
+
+ASYNC_PAYLOAD_LIMIT = 1_048_576  # Lambda's limit for an asynchronous invocation's payload
+
+TASKS: dict[str, "Task"] = {}
+SCHEDULES: list[dict[str, Any]] = []
+SOURCES: list[dict[str, Any]] = []
+
+
+class TaskError(Exception):
+    """A task cannot be sent as called; the message says why and what to do."""
+
+
+def _name(func: Callable[..., Any]) -> str:
+    return f"{func.__module__}.{func.__qualname__}"
+
+
+class TaskHandle:
+    """What calling a task returns, in every mode: its id, and its result where it ran here."""
+
+    __slots__ = ("id", "name", "mode", "_result", "_error", "_thread")
+
+    def __init__(self, id: str, name: str, mode: str) -> None:
+        self.id = id
+        self.name = name
+        self.mode = mode
+        self._result: Any = None
+        self._error: BaseException | None = None
+        self._thread: Any = None
+
+    @property
+    def result(self) -> Any:
+        """The return value (inline: at once; thread: waits). Sent tasks have none here."""
+        if self._thread is not None:
+            self._thread.join()
+        if self.mode.startswith(("lambda", "remote")):
+            raise TaskError(f"task {self.name} ({self.id}) ran in Lambda: its result is not returned "
+                            "here; store it where the caller can find it")
+        if self._error is not None:
+            raise self._error
+        return self._result
+
+    def __repr__(self) -> str:
+        return f"<TaskHandle {self.name} id={self.id} mode={self.mode}>"
+
+
+class Task:
+    """A function that runs in the background when called (see the module docstring)."""
+
+    def __init__(self, func: Callable[..., Any], retries: int = 0, max_age: int | None = None) -> None:
+        self.func = func
+        self.name = _name(func)
+        self.retries = retries
+        self.max_age = max_age
+        self.__doc__ = func.__doc__
+        self.__wrapped__ = func
+        TASKS[self.name] = self
+
+    def run(self, *args: Any, **kwargs: Any) -> Any:
+        """Run now, here, and return the value."""
+        return self.func(*args, **kwargs)
+
+    def payload(self, args: tuple, kwargs: dict, task_id: str) -> bytes:
+        import json
+
+        try:
+            data = json.dumps({"lz": "task", "id": task_id, "name": self.name,
+                               "args": list(args), "kwargs": kwargs}, separators=(",", ":"))
+        except (TypeError, ValueError) as exc:
+            raise TaskError(
+                f"task {self.name} was called with an argument that is not JSON ({exc}): pass ids, "
+                "strings and numbers, and load objects inside the task"
+            ) from None
+        body = data.encode()
+        if len(body) > ASYNC_PAYLOAD_LIMIT:
+            raise TaskError(
+                f"task {self.name}'s arguments are {len(body):,} bytes, over Lambda's "
+                f"{ASYNC_PAYLOAD_LIMIT:,}-byte limit for async invocations: put the data in S3 and "
+                "pass its key"
+            )
+        return body
+
+    def __call__(self, *args: Any, **kwargs: Any) -> TaskHandle:
+        import uuid
+
+        task_id = uuid.uuid4().hex
+        mode = _mode()
+        body = self.payload(args, kwargs, task_id)  # same checks in every mode
+        handle = TaskHandle(task_id, self.name, mode)
+        if mode == "inline":
+            _log("task %s %s: start (inline)", self.name, task_id)
+            try:
+                handle._result = self.func(*args, **kwargs)
+            except Exception as exc:
+                handle._error = exc
+                _log("task %s %s: failed (inline): %r", self.name, task_id, exc)
+        elif mode == "thread":
+            import threading
+
+            def work() -> None:
+                try:
+                    handle._result = self.func(*args, **kwargs)
+                except Exception as exc:  # kept for .result; logged like a Lambda failure
+                    handle._error = exc
+                    _log("task %s %s: failed (thread): %r", self.name, task_id, exc)
+
+            handle._thread = threading.Thread(target=work, name=f"lz-task-{task_id}", daemon=True)
+            handle._thread.start()
+        else:
+            _send(body, mode)
+        return handle
+
+
+def _mode() -> str:
+    mode = os.environ.get("LZ_TASKS")
+    if mode:
+        if mode in ("inline", "thread") or mode.startswith("remote:"):
+            return mode
+        raise TaskError(f"LZ_TASKS={mode!r}: use inline, thread or remote:STAGE")
+    return "lambda" if os.environ.get("AWS_LAMBDA_FUNCTION_NAME") else "inline"
+
+
+def _send(body: bytes, mode: str) -> None:
+    """Asynchronous invocation of the function's alias `live` (this function's on Lambda)."""
+    import boto3  # the first task sent pays for it, not every cold start
+
+    if mode == "lambda":
+        function = os.environ["AWS_LAMBDA_FUNCTION_NAME"]
+    else:
+        function = os.environ.get("LZ_TASKS_FUNCTION") or mode.split(":", 1)[1]
+    client = _clients.get("lambda")
+    if client is None:
+        client = _clients["lambda"] = boto3.client("lambda")
+    client.invoke(FunctionName=function, Qualifier="live", InvocationType="Event", Payload=body)
+
+
+_clients: dict[str, Any] = {}
+
+
+def _log(message: str, *args: Any) -> None:
+    from .adapter.log import log
+
+    log().info(message, *args)
+
+
+def task(func: Callable[..., Any] | None = None, *, retries: int = 0,
+         max_age: int | None = None) -> Any:
+    """Make `func` a background task: `@task` or `@task(retries=0, max_age=3600)`."""
+    if func is None:
+        return lambda f: Task(f, retries, max_age)
+    return Task(func, retries, max_age)
+
+
+def schedule(*expressions: str, input: dict | None = None, enabled: bool = True) -> Any:
+    """Run the function on a schedule: `@schedule("rate(10 minutes)", "cron(0 3 * * ? *)")`."""
+    if not expressions:
+        raise TypeError('schedule needs at least one expression, e.g. "rate(10 minutes)"')
+    for expression in expressions:
+        if not (expression.startswith(("rate(", "cron(")) and expression.endswith(")")):
+            raise ValueError(f"{expression!r} is not an EventBridge schedule: use rate(...) or cron(...)")
+
+    def register(func: Callable[..., Any]) -> Callable[..., Any]:
+        SCHEDULES.append({"function": _name(func), "expressions": list(expressions),
+                          "input": input, "enabled": enabled, "callable": func})
+        return func
+
+    return register
+
+
+def _source(kind: str, **config: Any) -> Any:
+    def register(func: Callable[..., Any]) -> Callable[..., Any]:
+        SOURCES.append({"kind": kind, "function": _name(func), "callable": func, **config})
+        return func
+
+    return register
+
+
+def on_s3(bucket: str, events: list[str] | None = None, prefix: str = "", suffix: str = "") -> Any:
+    """Handle S3 notifications of `bucket`: the function gets one record at a time."""
+    return _source("s3", bucket=bucket, events=events or ["s3:ObjectCreated:*"], prefix=prefix,
+                   suffix=suffix)
+
+
+def on_sqs(queue: str, batch_size: int = 10) -> Any:
+    """Handle messages of SQS `queue` one at a time; failures are reported per message."""
+    return _source("sqs", queue=queue, batch_size=batch_size)
+
+
+def on_sns(topic: str) -> Any:
+    """Handle notifications of SNS `topic`: the function gets one record at a time."""
+    return _source("sns", topic=topic)
+
+
+def find(name: str) -> Callable[..., Any]:
+    """The registered function called `name` ("module.qualname"), importing its module if needed."""
+    found = TASKS.get(name)
+    if found is not None:
+        return found.func
+    module, _, qualname = name.rpartition(".")
+    while module and module not in sys.modules:
+        try:
+            __import__(module)
+            break
+        except ImportError:
+            module, _, head = module.rpartition(".")
+            qualname = f"{head}.{qualname}"
+    if not module:
+        raise LookupError(f"no module for {name!r}")
+    target: Any = sys.modules[module]
+    for part in qualname.split("."):
+        target = getattr(target, part)
+    return target.func if isinstance(target, Task) else target
