@@ -9,7 +9,7 @@ import hashlib
 
 from flask import Flask, jsonify, make_response, redirect, render_template_string, request, url_for
 
-from lz import adapt
+from lz import adapt, schedule
 
 app = Flask(__name__)
 
@@ -100,6 +100,13 @@ def echo():
         remote_addr=request.remote_addr,
         cookies=dict(request.cookies),
     )
+
+
+@schedule("rate(1 day)")
+def forget_new_items() -> None:
+    """Runs daily on Lambda (an EventBridge rule made by lz deploy): drop items made at run time."""
+    for item_id in [i for i in ITEMS if i > 2]:
+        del ITEMS[item_id]
 
 
 handler = adapt(app)

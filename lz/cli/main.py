@@ -203,6 +203,7 @@ def deploy(stage: str, dry_run: bool, region: str | None, profile: str | None, p
     from .aws import AwsError
     from .bundle import BuildError, DependencyError, build
     from .deploy.operations import deploy as run
+    from .registry import RegistryError
 
     settings = _stage(stage, project)
     console = _console()
@@ -213,7 +214,7 @@ def deploy(stage: str, dry_run: bool, region: str | None, profile: str | None, p
                      show_plan=lambda steps: _plan_table(steps, console, f"plan for {settings.project}-{stage}"),
                      on_step=lambda i, s: console.print(
                          f"  [{i + 1}] {s.action} {s.kind}: {s.name} ({s.reason})", highlight=False, markup=False))
-    except (BuildError, DependencyError, AwsError) as exc:
+    except (BuildError, DependencyError, AwsError, RegistryError) as exc:
         raise click.ClickException(str(exc)) from None
     uploads = sum(n for op, n in result.calls.items()
                   if op in ("lambda:CreateFunction", "lambda:UpdateFunctionCode"))
@@ -275,6 +276,41 @@ def rollback(stage: str, to: str | None, back: int, region: str | None, profile:
     except AwsError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"live: version {before} -> {after}")
+
+
+def _schedules(stage: str, region: str | None, profile: str | None, project: str, remove: bool) -> None:
+    from .aws import AwsError
+    from .bundle import BuildError, DependencyError, build
+    from .deploy.operations import schedule_only
+    from .registry import RegistryError
+
+    settings = _stage(stage, project)
+    aws = _aws(settings, region, profile)
+    try:
+        bundle = build(settings)
+        steps = schedule_only(aws, settings, bundle.path, bundle.handler, remove)
+    except (BuildError, DependencyError, AwsError, RegistryError) as exc:
+        raise click.ClickException(str(exc)) from None
+    if not steps:
+        click.echo("schedules: nothing to change")
+    for step in steps:
+        click.echo(f"{step.action} rule {step.name}: {step.reason}")
+
+
+@cli.command()
+@click.argument("stage")
+@_aws_options
+def schedule(stage: str, region: str | None, profile: str | None, project: str) -> None:
+    """Create or update STAGE's schedules (EventBridge rules) only; say what changed."""
+    _schedules(stage, region, profile, project, remove=False)
+
+
+@cli.command()
+@click.argument("stage")
+@_aws_options
+def unschedule(stage: str, region: str | None, profile: str | None, project: str) -> None:
+    """Remove STAGE's schedules; the function and its fronts stay."""
+    _schedules(stage, region, profile, project, remove=True)
 
 
 @cli.command()

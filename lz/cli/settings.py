@@ -52,6 +52,7 @@ class Stage:
     dead_letter: str | None
     permissions: list[dict]
     policy_arns: list[str]
+    events: list[dict]
     include: list[str]
     exclude: list[str]
     environment: dict[str, str]
@@ -135,6 +136,9 @@ def _check(value: Any, spec: dict[str, Any], where: str) -> None:
         for index, item in enumerate(value):
             _check(item, spec["items"], f"{where}[{index}]")
     if isinstance(value, dict):
+        for key in spec.get("required", ()):
+            if key not in value:
+                raise SettingsError(f'{where} needs "{key}"')
         props = spec.get("properties", {})
         extra = spec.get("additionalProperties", True)
         for key, item in value.items():

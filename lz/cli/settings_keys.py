@@ -148,6 +148,25 @@ KEYS: dict[str, tuple[dict[str, Any], Any, str]] = {
         [],
         "Managed IAM policy ARNs to attach to the function's role.",
     ),
+    "events": (
+        {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["function", "expression"],
+                "properties": {
+                    "function": {"type": "string"},
+                    "expression": {"type": "string"},
+                    "input": {},
+                    "enabled": {"type": "boolean"},
+                },
+            },
+        },
+        [],
+        "Scheduled calls besides @schedule: {\"function\": \"module.func\", \"expression\": "
+        "\"rate(1 hour)\", \"input\": {...}, \"enabled\": true}.",
+    ),
     "timeout": (
         {"type": "integer", "minimum": 1, "maximum": 900},
         30,

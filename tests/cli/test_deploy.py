@@ -459,3 +459,56 @@ def test_function_url_with_iam_auth_has_no_public_permission(aws_env, project: P
         policy = "{}"
     assert "lz-function-url" not in policy
     assert "nothing to change" in deploy(aws_env, project).stderr
+
+
+def _rules() -> dict[str, dict]:
+    import boto3
+
+    events = boto3.client("events", region_name=REGION)
+    rules = {}
+    for rule in events.list_rules(NamePrefix=f"{NAME}-")["Rules"]:
+        rules[rule["Name"]] = {**rule, "Targets": events.list_targets_by_rule(Rule=rule["Name"])["Targets"]}
+    return rules
+
+
+def test_schedules_become_rules_on_the_alias_and_follow_the_code(aws_env, project: Path) -> None:
+    settings(project, events=[{"function": "app.forget_new_items", "expression": "cron(0 3 * * ? *)",
+                               "input": {"days": 7}}])
+    deploy(aws_env, project)
+    rules = _rules()
+    assert len(rules) == 2
+    by_expression = {r["ScheduleExpression"]: r for r in rules.values()}
+    daily, nightly = by_expression["rate(1 day)"], by_expression["cron(0 3 * * ? *)"]
+    target = daily["Targets"][0]
+    assert target["Arn"].endswith(f"function:{NAME}:live")
+    assert json.loads(target["Input"]) == {"lz": "schedule", "function": "app.forget_new_items"}
+    assert json.loads(nightly["Targets"][0]["Input"])["input"] == {"days": 7}
+    policy = json.loads(clients()["lambda"].get_policy(FunctionName=NAME, Qualifier="live")["Policy"])
+    sources = {s["Condition"]["ArnLike"]["AWS:SourceArn"] for s in policy["Statement"]
+               if s["Principal"] == {"Service": "events.amazonaws.com"}}
+    assert sources == {daily["Arn"], nightly["Arn"]}
+    assert "nothing to change" in deploy(aws_env, project).stderr
+
+    # the rule's input, fed to the deployed bundle, runs the scheduled function
+    python = need_python("3.13")
+    from lz.cli.bundle import build
+    from lz.cli.local.runner import LocalFunction
+    from lz.cli.settings import load
+
+    bundle = build(load(project, "dev"))
+    with LocalFunction(bundle.path, "3.13", python=python) as fn:
+        inv = fn.invoke(json.loads(target["Input"]))
+    assert inv.ok and inv.result == {"schedule": "app.forget_new_items"}
+
+    off = lz(aws_env, "unschedule", "dev", "--project", str(project))
+    assert off.returncode == 0 and off.stdout.count("delete rule") == 2
+    assert _rules() == {} and clients()["lambda"].get_function(FunctionName=NAME)
+    on = lz(aws_env, "schedule", "dev", "--project", str(project))
+    assert on.returncode == 0 and on.stdout.count("create rule") == 2 and len(_rules()) == 2
+
+    source = (project / "app.py").read_text().replace('@schedule("rate(1 day)")\n', "")
+    (project / "app.py").write_text(source)
+    settings(project, events=[])
+    result = deploy(aws_env, project)
+    assert result.stderr.count("its schedule is no longer in the code or settings") == 2
+    assert _rules() == {}

@@ -45,6 +45,7 @@ class Desired:
     dead_letter: str | None = None
     permissions: tuple[dict, ...] = ()
     policy_arns: tuple[str, ...] = ()
+    schedules: tuple = ()  # registry.Schedule: from @schedule in the code and `events` in settings
     tags: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -137,7 +138,13 @@ def code_sha256(path: Path) -> str:
 
 
 def desired(stage: Stage, region: str, account: str, zip_path: Path, handler: str) -> Desired:
+    from ..bundle.collect import collect
+    from ..registry import from_settings, schedules_in
+
+    files = collect(stage.root, stage.include, stage.exclude).files
+    found = tuple(schedules_in(files)) + tuple(from_settings(stage.events))
     return Desired(
+        schedules=found,
         project=stage.project, stage=stage.name, region=region, account=account,
         runtime=stage.runtime, architecture=stage.architecture, handler=handler,
         memory=stage.memory, timeout=stage.timeout, environment=dict(stage.environment),

@@ -60,6 +60,23 @@ def deploy(aws: Aws, stage: Stage, zip_path: Path, handler: str, dry_run: bool,
     return Deployed(steps, endpoint(aws, want), version, dict(aws.calls), aws.writes)
 
 
+def schedule_only(aws: Aws, stage: Stage, zip_path: Path, handler: str, remove: bool) -> list[Step]:
+    """`lz schedule` / `lz unschedule`: converge (or delete) the stage's rules, nothing else."""
+    from .resources import schedules
+
+    if function._get(aws, f"{stage.project}-{stage.name}"[:64], ALIAS) is None:
+        raise AwsError(f"{stage.project}-{stage.name} is not deployed: run lz deploy {stage.name} first")
+    if remove:
+        steps = [Step(s.kind, s.name, s.action, "lz unschedule (the function stays)", s.detail)
+                 for s in schedules.teardown(aws, stage.project, stage.name, aws.region)]
+        teardown(aws, steps)
+        return steps
+    want = desired(stage, aws.region, aws.account, zip_path, handler)
+    steps = schedules.plan(aws, want)
+    apply(aws, steps, want)
+    return steps
+
+
 def undeploy(aws: Aws, stage: Stage, confirm: Callable[[list[Step]], bool],
              on_step: Callable[[int, Step], None] = lambda i, s: None) -> list[Step]:
     steps = teardown_plan(aws, stage.project, stage.name, aws.region)

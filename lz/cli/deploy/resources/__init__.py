@@ -7,7 +7,7 @@
 KINDS is the apply order (teardown runs it backwards).
 """
 
-from . import bucket, function, http_api, logs, rest_api, role, url
+from . import bucket, function, http_api, logs, rest_api, role, schedules, url
 
-KINDS = (role, logs, bucket, function, url, http_api, rest_api)
+KINDS = (role, logs, bucket, function, url, http_api, rest_api, schedules)
 BY_NAME = {kind.KIND: kind for kind in KINDS}
