@@ -145,7 +145,8 @@ def test_switching_front_to_function_url_deletes_the_http_api(aws_env, project: 
     assert not [a for a in c["apigatewayv2"].get_apis()["Items"] if a["Name"] == NAME]
     assert c["lambda"].get_function_url_config(FunctionName=NAME, Qualifier="live")["AuthType"] == "NONE"
     sids = {s["Sid"] for s in json.loads(c["lambda"].get_policy(FunctionName=NAME, Qualifier="live")["Policy"])["Statement"]}
-    assert sids == {"lz-function-url"}
+    assert "lz-function-url" in sids and "lz-http-api" not in sids
+    assert {sid for sid in sids if not sid.startswith("lz-rule-")} == {"lz-function-url"}
 
 
 def test_undeploy_leaves_nothing_tagged(aws_env, project: Path) -> None:
@@ -218,6 +219,7 @@ def _counts() -> dict[str, object]:
         "live": c["lambda"].get_alias(FunctionName=NAME, Name="live")["FunctionVersion"] if functions else None,
         "permissions": len(json.loads(c["lambda"].get_policy(FunctionName=NAME, Qualifier="live")["Policy"])["Statement"])
         if functions else 0,
+        "rules": len(_rules()),
     }
 
 
@@ -231,9 +233,9 @@ def test_a_deploy_interrupted_after_any_step_converges_when_run_again(aws_env, p
     bundle = build(stage)
     full = run(Aws(REGION), stage, bundle.path, bundle.handler, dry_run=True, show_plan=lambda s: None)
     total = len(full.steps)
-    assert total == 10
+    assert total == 11  # role x2, logs, function x2, HTTP API x5, the example's daily schedule
     expected = {"roles": 1, "log groups": 1, "functions": 1, "apis": 1, "integrations": 1,
-                "routes": 1, "stages": 1, "live": "1", "permissions": 1}
+                "routes": 1, "stages": 1, "live": "1", "permissions": 2, "rules": 1}
 
     class Interrupted(Exception):
         pass
