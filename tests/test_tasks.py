@@ -190,3 +190,17 @@ def test_records_copy_is_not_mutated() -> None:
     before = copy.deepcopy(event)
     handler(event, Context())
     assert event == before
+
+
+def test_a_failing_s3_or_sns_handler_is_raised_after_the_others_ran(caplog) -> None:
+    @on_sns(topic="alerts")
+    def broken(record: dict) -> None:
+        raise RuntimeError("sns handler broke")
+
+    try:
+        with pytest.raises(RuntimeError, match="SNS handlers failed: tests.test_tasks"):
+            handler(fixture("sns_notification"), Context("req-sns"))
+        assert seen == [("sns", "disk almost full")]  # the healthy handler still ran
+        assert "@on_sns" in caplog.text and "req-sns" in caplog.text
+    finally:
+        registry.SOURCES[:] = [s for s in registry.SOURCES if s["callable"] is not broken]

@@ -73,22 +73,34 @@ def _s3_matches(source: dict[str, Any], record: dict[str, Any]) -> bool:
     return any(name == e or (e.endswith("*") and name.startswith(e[:-1])) for e in source["events"])
 
 
+def _call_each(kind: str, handlers: list[dict[str, Any]], record: dict[str, Any], context: Any,
+               failures: list[str]) -> None:
+    """Give `record` to every handler; a failure is logged and noted, the others still run."""
+    for source in handlers:
+        try:
+            source["callable"](record)
+        except Exception:
+            log().exception("lz: @on_%s %s failed (request_id=%s)", kind, source["function"],
+                            request_id(context))
+            failures.append(source["function"])
+
+
+def _raise_failures(kind: str, failures: list[str]) -> None:
+    # S3 and SNS invoke asynchronously: raising lets Lambda retry and reach the destination.
+    if failures:
+        raise RuntimeError(f"{kind} handlers failed: {', '.join(failures)}")
+
+
 def _run_s3(dispatcher: Dispatcher, event: dict[str, Any], context: Any) -> Any:
-    failures = []
+    failures: list[str] = []
     for record in event["Records"]:
         handlers = [s for s in _handlers("s3") if _s3_matches(s, record)]
         if not handlers:
             log().warning("lz: no @on_s3 handler for %s s3://%s/%s", record.get("eventName"),
                           record.get("s3", {}).get("bucket", {}).get("name"),
                           record.get("s3", {}).get("object", {}).get("key"))
-        for source in handlers:
-            try:
-                source["callable"](record)
-            except Exception:
-                log().exception("lz: @on_s3 %s failed (request_id=%s)", source["function"], request_id(context))
-                failures.append(source["function"])
-    if failures:  # S3 invokes asynchronously: raising lets Lambda retry and reach the destination
-        raise RuntimeError(f"S3 handlers failed: {', '.join(failures)}")
+        _call_each("s3", handlers, record, context, failures)
+    _raise_failures("S3", failures)
     return {"records": len(event["Records"])}
 
 
@@ -112,20 +124,15 @@ def _run_sqs(dispatcher: Dispatcher, event: dict[str, Any], context: Any) -> Any
 
 
 def _run_sns(dispatcher: Dispatcher, event: dict[str, Any], context: Any) -> Any:
-    failures = []
+    failures: list[str] = []
     for record in event["Records"]:
-        topic = ((record.get("Sns") or {}).get("TopicArn") or "").rsplit(":", 1)[-1]
-        handlers = [s for s in _handlers("sns") if s["topic"] in (topic, (record.get("Sns") or {}).get("TopicArn"))]
+        topic_arn = (record.get("Sns") or {}).get("TopicArn") or ""
+        topic = topic_arn.rsplit(":", 1)[-1]
+        handlers = [s for s in _handlers("sns") if s["topic"] in (topic, topic_arn)]
         if not handlers:
             log().warning("lz: no @on_sns handler for topic %s", topic)
-        for source in handlers:
-            try:
-                source["callable"](record)
-            except Exception:
-                log().exception("lz: @on_sns %s failed (request_id=%s)", source["function"], request_id(context))
-                failures.append(source["function"])
-    if failures:
-        raise RuntimeError(f"SNS handlers failed: {', '.join(failures)}")
+        _call_each("sns", handlers, record, context, failures)
+    _raise_failures("SNS", failures)
     return {"records": len(event["Records"])}
 
 
