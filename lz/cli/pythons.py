@@ -11,14 +11,13 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
+
+from .paths import cache_root, uv_path
 
 
 def _cache_file() -> Path:
-    base = os.environ.get("LZ_CACHE_DIR") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "lz")
-    return Path(base) / "pythons.json"
+    return cache_root() / "pythons.json"
 
 
 def _is_version(candidate: str, version: str) -> bool:
@@ -41,8 +40,8 @@ def _candidates(version: str):
     on_path = shutil.which(f"python{version}")
     if on_path and "/shims/" not in on_path:
         yield on_path
-    uv = shutil.which("uv") or str(Path(sys.executable).with_name("uv"))
-    if Path(uv).exists():
+    uv = uv_path()
+    if uv is not None:
         try:
             found = subprocess.run([uv, "python", "find", "--no-project", version],
                                    capture_output=True, text=True, timeout=30)

@@ -34,6 +34,19 @@ def project_copy(tmp_path: Path, name: str) -> Path:
     return dest
 
 
+def make_project(tmp_path: Path, settings: dict, files: dict[str, str] | None = None) -> Path:
+    """A project under tmp_path/proj: its lz_settings.json and the given files (parents made)."""
+    import json
+
+    project = tmp_path / "proj"
+    project.mkdir(parents=True, exist_ok=True)
+    (project / "lz_settings.json").write_text(json.dumps(settings))
+    for rel, text in (files or {}).items():
+        (project / rel).parent.mkdir(parents=True, exist_ok=True)
+        (project / rel).write_text(text)
+    return project
+
+
 def need_python(version: str) -> str:
     python = find_python(version)
     if python is None:

@@ -9,7 +9,7 @@ import pytest
 
 from lz.cli.local.runner import LocalFunction
 from tests.builders import make
-from tests.cli.conftest import lz, need_python
+from tests.cli.conftest import lz, make_project, need_python
 
 pytestmark = pytest.mark.slow
 
@@ -35,10 +35,7 @@ def app(environ, start_response):
 
 @pytest.fixture
 def bundle(lz_env, tmp_path: Path) -> Path:
-    project = tmp_path / "proj"
-    project.mkdir()
-    (project / "app.py").write_text(APP)
-    (project / "lz_settings.json").write_text(json.dumps({"dev": {"app": "app:app", "timeout": 2}}))
+    project = make_project(tmp_path, {"dev": {"app": "app:app", "timeout": 2}}, {"app.py": APP})
     out = tmp_path / "b.zip"
     result = lz(lz_env, "package", "dev", "--project", str(project), "-o", str(out))
     assert result.returncode == 0, result.stderr

@@ -13,7 +13,7 @@ import pytest
 from lz.cli.bundle.target import Target
 from lz.cli.local.runner import LocalFunction
 from tests.builders import make, response_body
-from tests.cli.conftest import lz, need_python, project_copy
+from tests.cli.conftest import lz, make_project, need_python, project_copy
 
 pytestmark = pytest.mark.slow
 
@@ -132,11 +132,9 @@ def test_bundle_layout_runtime_only_and_sourceless_dependencies(lz_env, tmp_path
 
 
 def test_secrets_and_junk_are_left_out_and_named(lz_env, tmp_path: Path) -> None:
-    project = tmp_path / "proj"
-    project.mkdir()
-    (project / "app.py").write_text("def app(environ, start_response):\n    start_response('200 OK', [])\n    return [b'ok']\n")
-    (project / "lz_settings.json").write_text(json.dumps({
-        "dev": {"app": "app:app"}, "keep": {"extends": "dev", "include": [".env", "certs/*"]}}))
+    project = make_project(
+        tmp_path, {"dev": {"app": "app:app"}, "keep": {"extends": "dev", "include": [".env", "certs/*"]}},
+        {"app.py": "def app(environ, start_response):\n    start_response('200 OK', [])\n    return [b'ok']\n"})
     for junk in [".git/config", ".venv/pyvenv.cfg", "env2/pyvenv.cfg", "env2/lib/x.py",
                  "tests/test_app.py", "node_modules/x/index.js", "__pycache__/app.cpython-313.pyc",
                  "build/lib/x.py", "pkg.egg-info/PKG-INFO", ".pytest_cache/v"]:
@@ -168,13 +166,10 @@ def test_secrets_and_junk_are_left_out_and_named(lz_env, tmp_path: Path) -> None
 
 
 def test_dependencies_without_a_linux_wheel_are_an_error_listing_each_and_the_ways_out(lz_env, tmp_path: Path) -> None:
-    project = tmp_path / "proj"
-    project.mkdir()
-    (project / "app.py").write_text("app = None\n")
-    # both published as sdists only; uv itself stops at the first
-    (project / "requirements.txt").write_text("docopt==0.6.2\nwget==3.2\nflask\n")
-    (project / "lz_settings.json").write_text(json.dumps(
-        {"dev": {"app": "app:app"}, "built": {"extends": "dev", "build_from_source": ["docopt", "wget"]}}))
+    project = make_project(
+        tmp_path, {"dev": {"app": "app:app"}, "built": {"extends": "dev", "build_from_source": ["docopt", "wget"]}},
+        # both published as sdists only; uv itself stops at the first
+        {"app.py": "app = None\n", "requirements.txt": "docopt==0.6.2\nwget==3.2\nflask\n"})
     out = tmp_path / "x.zip"
     result = lz(lz_env, "package", "dev", "--project", str(project), "-o", str(out))
     assert result.returncode == 1
@@ -189,14 +184,12 @@ def test_dependencies_without_a_linux_wheel_are_an_error_listing_each_and_the_wa
 
 
 def test_vendor_files_go_to_the_bundle_root(lz_env, tmp_path: Path) -> None:
-    project = tmp_path / "proj"
-    (project / "vendor" / "oldlib").mkdir(parents=True)
-    (project / "vendor" / "oldlib" / "__init__.py").write_text("VALUE = 42\n")
-    (project / "app.py").write_text(
-        "import oldlib\n\ndef app(environ, start_response):\n"
-        "    start_response('200 OK', [('Content-Type', 'text/plain')])\n"
-        "    return [str(oldlib.VALUE).encode()]\n")
-    (project / "lz_settings.json").write_text(json.dumps({"dev": {"app": "app:app"}}))
+    project = make_project(tmp_path, {"dev": {"app": "app:app"}}, {
+        "vendor/oldlib/__init__.py": "VALUE = 42\n",
+        "app.py": ("import oldlib\n\ndef app(environ, start_response):\n"
+                   "    start_response('200 OK', [('Content-Type', 'text/plain')])\n"
+                   "    return [str(oldlib.VALUE).encode()]\n"),
+    })
     out = tmp_path / "v.zip"
     build(lz_env, project, "dev", out)
     with zipfile.ZipFile(out) as zf:
@@ -207,10 +200,8 @@ def test_vendor_files_go_to_the_bundle_root(lz_env, tmp_path: Path) -> None:
 
 
 def test_without_a_target_interpreter_the_bundle_ships_sources_and_says_so(lz_env, tmp_path: Path) -> None:
-    project = tmp_path / "proj"
-    project.mkdir()
-    (project / "app.py").write_text("app = None\n")
-    (project / "lz_settings.json").write_text(json.dumps({"dev": {"app": "app:app", "runtime": "python3.14"}}))
+    project = make_project(tmp_path, {"dev": {"app": "app:app", "runtime": "python3.14"}},
+                           {"app.py": "app = None\n"})
     from lz.cli.pythons import find_python
 
     if find_python("3.14") is not None:
@@ -238,12 +229,8 @@ def test_lambda_size_limits_are_errors_or_notes_before_deploy(lz_env, tmp_path: 
 
 
 def test_boto3_is_left_to_the_runtime_unless_kept(lz_env, tmp_path: Path) -> None:
-    project = tmp_path / "proj"
-    project.mkdir()
-    (project / "app.py").write_text("app = None\n")
-    (project / "requirements.txt").write_text("boto3\n")
-    (project / "lz_settings.json").write_text(json.dumps(
-        {"dev": {"app": "app:app"}, "keep": {"extends": "dev", "keep_boto3": True}}))
+    project = make_project(tmp_path, {"dev": {"app": "app:app"}, "keep": {"extends": "dev", "keep_boto3": True}},
+                           {"app.py": "app = None\n", "requirements.txt": "boto3\n"})
     out = tmp_path / "b.zip"
     build(lz_env, project, "dev", out)
     with zipfile.ZipFile(out) as zf:
@@ -256,9 +243,7 @@ def test_boto3_is_left_to_the_runtime_unless_kept(lz_env, tmp_path: Path) -> Non
 
 
 def test_missing_app_module_is_an_error_before_anything_is_written(lz_env, tmp_path: Path) -> None:
-    project = tmp_path / "proj"
-    project.mkdir()
-    (project / "lz_settings.json").write_text(json.dumps({"dev": {"app": "myapp.web:app"}}))
+    project = make_project(tmp_path, {"dev": {"app": "myapp.web:app"}})
     result = lz(lz_env, "package", "dev", "--project", str(project))
     assert result.returncode == 1
     assert 'the app module of "app": "myapp.web:app" is not among the project files' in result.stderr

@@ -10,15 +10,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 import shutil
 import subprocess
-import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..paths import cache_root, uv_path
 from . import archive
 from .compile import compile_tree
 from .target import Target
@@ -40,12 +39,6 @@ class Deps:
     compiled: bool
 
 
-def cache_root() -> Path:
-    base = os.environ.get("LZ_CACHE_DIR") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "lz")
-    return Path(base)
-
-
 def find_requirements(root: Path, setting: str | None) -> Path | None:
     """The requirements source: the `requirements` setting, else requirements.txt, uv.lock,
     pyproject.toml in the project root; None when the project has no dependencies file."""
@@ -60,25 +53,18 @@ def find_requirements(root: Path, setting: str | None) -> Path | None:
     return None
 
 
-def _uv() -> str:
-    found = shutil.which("uv")
-    if found:
-        return found
-    beside = Path(sys.executable).with_name("uv")
-    if beside.exists():
-        return str(beside)
-    try:
-        from uv import find_uv_bin
-
-        return find_uv_bin()
-    except (ImportError, FileNotFoundError):
-        raise DependencyError("uv is not installed: pip install uv (lz resolves wheels with it)") from None
+def uv() -> str:
+    """The uv binary, or a DependencyError saying how to get it."""
+    found = uv_path()
+    if found is None:
+        raise DependencyError("uv is not installed: pip install uv (lz resolves wheels with it)")
+    return found
 
 
 def _requirement_args(path: Path, work: Path) -> list[str]:
     if path.name == "uv.lock":
         out = subprocess.run(
-            [_uv(), "export", "--format", "requirements-txt", "--frozen", "--no-hashes",
+            [uv(), "export", "--format", "requirements-txt", "--frozen", "--no-hashes",
              "--no-emit-project", "--directory", str(path.parent)],
             capture_output=True, text=True,
         )
@@ -198,7 +184,7 @@ def prepare(
         site = work / "site"
         site.mkdir()
         if req is not None:
-            cmd = [_uv(), "pip", "install", "--quiet", "--target", str(site),
+            cmd = [uv(), "pip", "install", "--quiet", "--target", str(site),
                    "--python-platform", target.uv_platform,
                    "--python-version", target.python_version,
                    "--only-binary", ":all:", "--no-compile"]

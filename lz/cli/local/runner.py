@@ -22,7 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..bundle.deps import cache_root
+from ..bundle.deps import uv
+from ..paths import cache_root
 from ..pythons import find_python
 from .runtime_api import Outcome, RuntimeAPI
 
@@ -65,11 +66,9 @@ def ensure_ric(python_version: str) -> Path:
     target = cache_root() / "awslambdaric" / f"{python_version}-{machine}-compiled"
     if (target / "awslambdaric").is_dir():
         return target
-    from ..bundle.deps import _uv
-
     tmp = Path(tempfile.mkdtemp(prefix="ric-", dir=target.parent if target.parent.exists() else None))
     out = subprocess.run(
-        [_uv(), "pip", "install", "--quiet", "--target", str(tmp), "--python-version", python_version,
+        [uv(), "pip", "install", "--quiet", "--target", str(tmp), "--python-version", python_version,
          "--python-platform", f"{machine}-manylinux_2_17", "--only-binary", ":all:",
          # compiled, as Lambda's own runtime is: the local cold start must not pay for it
          "--compile-bytecode", "--python", find_python(python_version) or sys.executable,

@@ -1,0 +1,31 @@
+"""Where lz keeps its cache, and where the uv binary is: one answer for every part of the CLI."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+
+def cache_root() -> Path:
+    """LZ_CACHE_DIR, else $XDG_CACHE_HOME/lz, else ~/.cache/lz."""
+    base = os.environ.get("LZ_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "lz")
+    return Path(base)
+
+
+def uv_path() -> str | None:
+    """The uv binary: on PATH, beside this Python (a venv's bin/), or the one the uv package ships."""
+    found = shutil.which("uv")
+    if found:
+        return found
+    beside = Path(sys.executable).with_name("uv")
+    if beside.exists():
+        return str(beside)
+    try:
+        from uv import find_uv_bin
+
+        return find_uv_bin()
+    except (ImportError, FileNotFoundError):
+        return None
