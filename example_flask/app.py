@@ -1,4 +1,5 @@
-"""A small but real Flask app: pages, JSON, a redirect, cookies, an upload and a binary download.
+"""A small but real Flask app: pages, JSON, a redirect, cookies, an upload and a binary download,
+plus work off the request path: a background task, a daily schedule and an S3 upload handler.
 
 Deployed as-is: `handler = adapt(app)` is the Lambda entry point.
 """
@@ -9,7 +10,7 @@ import hashlib
 
 from flask import Flask, jsonify, make_response, redirect, render_template_string, request, url_for
 
-from lz import adapt, schedule
+from lz import adapt, on_s3, schedule, task
 
 app = Flask(__name__)
 
@@ -49,7 +50,8 @@ def create_item():
         return jsonify(error="name (string) is required"), 400
     item = {"id": max(ITEMS) + 1, "name": data["name"]}
     ITEMS[item["id"]] = item
-    return jsonify(item), 201
+    sent = announce_item(item["id"], item["name"])  # off the request path; the response does not wait
+    return jsonify({**item, "task": sent.id}), 201
 
 
 @app.get("/api/items/<int:item_id>")
@@ -107,6 +109,18 @@ def forget_new_items() -> None:
     """Runs daily on Lambda (an EventBridge rule made by lz deploy): drop items made at run time."""
     for item_id in [i for i in ITEMS if i > 2]:
         del ITEMS[item_id]
+
+
+@task
+def announce_item(item_id: int, name: str) -> None:
+    """Background work: on Lambda an async invocation of this function; under `lz serve`, a thread."""
+    print(f"announcing item {item_id}: {name}", flush=True)
+
+
+@on_s3(bucket="${UPLOADS_BUCKET}", prefix="incoming/", suffix=".jpg")
+def new_picture(record: dict) -> None:
+    """Each new incoming/*.jpg in the stage's uploads bucket (UPLOADS_BUCKET in lz_settings.json)."""
+    print(f"new picture: {record['s3']['object']['key']}", flush=True)
 
 
 handler = adapt(app)

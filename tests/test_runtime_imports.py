@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-RUNTIME = [ROOT / "lz" / "__init__.py", ROOT / "lz" / "tasks.py",
+RUNTIME = [ROOT / "lz" / "__init__.py", *sorted((ROOT / "lz" / "tasks").rglob("*.py")),
            *sorted((ROOT / "lz" / "adapter").rglob("*.py"))]
 HEAVY = ["asyncio", "logging", "json", "urllib.parse", "inspect", "http", "base64", "re",
          "click", "boto3", "botocore", "rich", "werkzeug", "lz.cli"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import json
 import threading
+import time
 
 import pytest
 
@@ -106,13 +107,16 @@ def test_non_json_arguments_fail_at_the_call_site() -> None:
 
 def test_payload_over_the_async_limit_fails_before_sending(monkeypatch) -> None:
     monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "app-dev")  # would send to Lambda
-    with pytest.raises(registry.TaskError, match="over Lambda's 1,048,576-byte limit .* put the data in S3"):
+    with pytest.raises(registry.TaskError, match=r"over Lambda.s 1,048,576-byte limit .* put the data in S3 .*task_bucket"):
         add("x" * 1_100_000)
 
 
 def test_task_payload_shape() -> None:
     body = json.loads(add.payload((1,), {"b": 2}, "abc"))
+    sent = body.pop("sent")
     assert body == {"lz": "task", "id": "abc", "name": "tests.test_tasks.add", "args": [1], "kwargs": {"b": 2}}
+    assert abs(sent - time.time()) < 5
+    assert json.loads(add.payload((), {}, "abc", attempt=2))["attempt"] == 2
 
 
 def test_bad_lz_tasks_setting_says_what_is_allowed(monkeypatch) -> None:
@@ -131,7 +135,7 @@ def test_a_failing_task_is_logged_with_its_id_and_raised(caplog) -> None:
     payload = json.loads(boom.payload((), {}, "t-2"))
     with pytest.raises(ValueError):
         handler(payload, Context("req-task"))
-    assert "task tests.test_tasks.boom t-2: failed (request_id=req-task)" in caplog.text
+    assert "task tests.test_tasks.boom t-2: failed, attempt 0 (request_id=req-task)" in caplog.text
 
 
 def test_unknown_task_name_is_an_error_that_names_it(caplog) -> None:
@@ -204,3 +208,91 @@ def test_a_failing_s3_or_sns_handler_is_raised_after_the_others_ran(caplog) -> N
         assert "@on_sns" in caplog.text and "req-sns" in caplog.text
     finally:
         registry.SOURCES[:] = [s for s in registry.SOURCES if s["callable"] is not broken]
+
+
+@task(retries=2)
+def flaky(n: int) -> None:
+    seen.append(("flaky", n))
+    raise RuntimeError("flaky failed")
+
+
+@task(max_age=60)
+def fresh_only() -> None:
+    seen.append(("fresh_only",))
+
+
+@task(timeout=0.2)
+def slow() -> None:
+    time.sleep(5)
+    seen.append(("slow finished",))
+
+
+@task(queue=True)
+def queued(n: int) -> None:
+    if n < 0:
+        raise ValueError("negative")
+    seen.append(("queued", n))
+
+
+def test_a_duplicate_delivery_runs_once_in_an_environment(caplog) -> None:
+    payload = json.loads(add.payload((1,), {}, "dup-1"))
+    assert handler(payload, Context())["id"] == "dup-1"
+    assert handler(copy.deepcopy(payload), Context()) == {"task": "tests.test_tasks.add", "id": "dup-1",
+                                                          "skipped": "duplicate"}
+    assert seen == [("add", 1, 0)]
+    assert "duplicate delivery skipped" in caplog.text
+
+
+def test_a_task_older_than_its_max_age_is_dropped_not_run(caplog) -> None:
+    old = {**json.loads(fresh_only.payload((), {}, "old-1")), "sent": time.time() - 3600}
+    assert handler(old, Context())["skipped"] == "max_age"
+    assert seen == [] and "over its max_age of 60 s" in caplog.text
+    handler(json.loads(fresh_only.payload((), {}, "new-1")), Context())
+    assert seen == [("fresh_only",)]
+
+
+def test_a_task_over_its_timeout_is_stopped() -> None:
+    t0 = time.perf_counter()
+    with pytest.raises(registry.TaskError, match="ran longer than its timeout of 0.2 s"):
+        handler(json.loads(slow.payload((), {}, "slow-1")), Context())
+    assert time.perf_counter() - t0 < 2 and seen == []
+
+
+def test_task_retries_send_the_task_again_then_raise(monkeypatch) -> None:
+    """lz's own retries: the failed run sends the same id with attempt + 1; the last one raises."""
+    from lz.tasks import transport
+
+    sent: list[dict] = []
+    monkeypatch.setattr(transport, "send", lambda task, tid, body, mode: sent.append(json.loads(body)))
+    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "app-dev")
+    payload = json.loads(flaky.payload((7,), {}, "retry-1"))
+    assert handler(payload, Context())["retry"] == 1
+    assert handler(sent[-1], Context())["retry"] == 2
+    assert [(m["id"], m["attempt"], m["args"]) for m in sent] == [("retry-1", 1, [7]), ("retry-1", 2, [7])]
+    with pytest.raises(RuntimeError, match="flaky failed"):
+        handler(sent[-1], Context())
+    assert seen == [("flaky", 7)] * 3 and len(sent) == 2
+
+
+def test_tasks_on_the_task_queue_run_and_failures_are_reported(monkeypatch) -> None:
+    monkeypatch.setenv("LZ_TASK_QUEUE", "https://sqs.us-east-1.amazonaws.com/123456789012/app-dev-tasks")
+    batch = fixture("sqs_batch")
+    batch["Records"] = batch["Records"][:2]
+    for record, n in zip(batch["Records"], (5, -1), strict=True):
+        record["eventSourceARN"] = "arn:aws:sqs:us-east-1:123456789012:app-dev-tasks"
+        record["body"] = queued.payload((n,), {}, f"q{n}").decode()
+    result = handler(batch, Context())
+    assert result == {"batchItemFailures": [{"itemIdentifier": batch["Records"][1]["messageId"]}]}
+    assert seen == [("queued", 5)]
+
+
+def test_a_queued_task_without_a_queue_says_to_deploy(monkeypatch) -> None:
+    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "app-dev")
+    monkeypatch.delenv("LZ_TASK_QUEUE", raising=False)
+    with pytest.raises(registry.TaskError, match="has no task queue: run lz deploy"):
+        queued(1)
+
+
+def test_with_a_task_bucket_large_arguments_are_allowed(monkeypatch) -> None:
+    monkeypatch.setenv("LZ_TASK_BUCKET", "bucket")
+    assert add("x" * 1_100_000, "y").result == "x" * 1_100_000 + "y"  # inline; on Lambda: via S3

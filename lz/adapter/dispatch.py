@@ -25,25 +25,9 @@ def _record_source(event: dict[str, Any]) -> str | None:
 
 
 def _run_task(dispatcher: Dispatcher, event: dict[str, Any], context: Any) -> Any:
-    from ..tasks import find
+    from ..tasks.run import execute
 
-    name, task_id = event.get("name"), event.get("id")
-    args, kwargs = event.get("args") or [], event.get("kwargs") or {}
-    rid = request_id(context)
-    try:
-        func = find(name)
-    except (LookupError, AttributeError, ImportError, TypeError):
-        log().error("lz: task %s %s: no such task in this bundle (request_id=%s)", name, task_id, rid)
-        raise
-    log().info("lz: task %s %s: start (request_id=%s)", name, task_id, rid)
-    try:
-        func(*args, **kwargs)
-    except Exception:
-        # Logged with the id, then raised: Lambda's retries and on-failure destination see it.
-        log().exception("lz: task %s %s: failed (request_id=%s)", name, task_id, rid)
-        raise
-    log().info("lz: task %s %s: done (request_id=%s)", name, task_id, rid)
-    return {"task": name, "id": task_id}
+    return execute(event, request_id(context))
 
 
 def _run_schedule(dispatcher: Dispatcher, event: dict[str, Any], context: Any) -> Any:
@@ -104,21 +88,40 @@ def _run_s3(dispatcher: Dispatcher, event: dict[str, Any], context: Any) -> Any:
     return {"records": len(event["Records"])}
 
 
+def _task_queue() -> str | None:
+    import os
+
+    url = os.environ.get("LZ_TASK_QUEUE")
+    return url.rstrip("/").rsplit("/", 1)[-1] if url else None
+
+
+def _sqs_message(message: dict[str, Any], queue: str, task_queue: str | None, rid: str) -> None:
+    if queue == task_queue:  # lz's own task queue: each body is a task payload
+        import json
+
+        from ..tasks.run import execute
+
+        execute(json.loads(message.get("body") or ""), rid)
+        return
+    handlers = [s for s in _handlers("sqs") if s["queue"] in (queue, message.get("eventSourceARN"))]
+    if not handlers:
+        raise LookupError(f"no @on_sqs handler for queue {queue}")
+    for source in handlers:
+        source["callable"](message)
+
+
 def _run_sqs(dispatcher: Dispatcher, event: dict[str, Any], context: Any) -> Any:
     """Each message separately; failed ones are reported by id (ReportBatchItemFailures), so SQS
     redelivers only those."""
     failures = []
+    rid = request_id(context)
+    task_queue = _task_queue()
     for message in event["Records"]:
         queue = (message.get("eventSourceARN") or "").rsplit(":", 1)[-1]
-        handlers = [s for s in _handlers("sqs") if s["queue"] in (queue, message.get("eventSourceARN"))]
         try:
-            if not handlers:
-                raise LookupError(f"no @on_sqs handler for queue {queue}")
-            for source in handlers:
-                source["callable"](message)
+            _sqs_message(message, queue, task_queue, rid)
         except Exception:
-            log().exception("lz: SQS message %s failed (request_id=%s)", message.get("messageId"),
-                            request_id(context))
+            log().exception("lz: SQS message %s failed (request_id=%s)", message.get("messageId"), rid)
             failures.append({"itemIdentifier": message.get("messageId")})
     return {"batchItemFailures": failures}
 

@@ -126,4 +126,5 @@ def not_found(error: Exception) -> bool:
     if not isinstance(error, ClientError):
         return False
     code = error.response.get("Error", {}).get("Code", "")
-    return code in ("ResourceNotFoundException", "NoSuchEntity", "NotFoundException", "NotFound")
+    return code in ("ResourceNotFoundException", "NoSuchEntity", "NotFoundException", "NotFound",
+                    "AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist")

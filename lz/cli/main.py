@@ -250,6 +250,9 @@ def status(stage: str, region: str | None, profile: str | None, project: str) ->
                          ("timeout", f"{st.timeout} s"), ("last update", st.last_modified),
                          ("code sha256", st.code_sha256), ("url", st.url or "none")]:
         click.echo(f"{label:20s} {value}")
+    click.echo("triggers:" if st.triggers else "triggers:           none (HTTP only)")
+    for kind, what, detail in st.triggers:
+        click.echo(f"  {kind:9s} {what}  {detail}")
     if st.drift:
         click.echo("drift from settings/code (lz deploy would):")
         for line in st.drift:

@@ -1,8 +1,10 @@
-"""What the project registered with @schedule, found by reading its code, not by running it.
+"""What the project registered (@schedule, @task, @on_s3, @on_sqs, @on_sns), found by reading its
+code, not by running it.
 
 Importing the app at package time would run the user's code (connections, side effects) and need its
-dependencies installed on this machine; reading it with `ast` needs neither. The decorator's
-arguments must therefore be literals (strings, dicts, booleans), which is what they always are.
+dependencies installed on this machine; reading it with `ast` needs neither. The decorators'
+arguments must therefore be literals (strings, numbers, lists, dicts, booleans), which is what they
+always are; anything else is an error that points at the line.
 """
 
 from __future__ import annotations
@@ -12,9 +14,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+DECORATORS = ("schedule", "task", "on_s3", "on_sqs", "on_sns")
+
 
 class RegistryError(Exception):
-    """A @schedule that cannot be read statically; the message points at it."""
+    """A decorator that cannot be read statically; the message points at it."""
 
 
 @dataclass(frozen=True)
@@ -26,6 +30,35 @@ class Schedule:
     origin: str = field(default="", compare=False)  # file:line, for messages
 
 
+@dataclass(frozen=True)
+class Source:
+    """An event source handler: kind s3 (target = bucket), sqs (queue) or sns (topic); a target
+    is a name in the stage's account and region, or an ARN."""
+
+    kind: str
+    function: str
+    target: str
+    events: tuple[str, ...] = ()
+    prefix: str = ""
+    suffix: str = ""
+    batch_size: int = 10
+    origin: str = field(default="", compare=False)
+
+
+@dataclass(frozen=True)
+class TaskDecl:
+    function: str
+    queue: bool = False
+    origin: str = field(default="", compare=False)
+
+
+@dataclass
+class Registry:
+    schedules: list[Schedule] = field(default_factory=list)
+    sources: list[Source] = field(default_factory=list)
+    tasks: list[TaskDecl] = field(default_factory=list)
+
+
 def _module_name(rel: str) -> str:
     parts = rel[:-3].split("/")
     if parts[-1] == "__init__":
@@ -33,15 +66,51 @@ def _module_name(rel: str) -> str:
     return ".".join(parts)
 
 
-def _is_schedule(decorator: ast.expr) -> bool:
+def _decorator_name(decorator: ast.expr) -> str | None:
     func = decorator.func if isinstance(decorator, ast.Call) else decorator
-    return (isinstance(func, ast.Name) and func.id == "schedule") or (
-        isinstance(func, ast.Attribute) and func.attr == "schedule")
+    name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else None
+    return name if name in DECORATORS else None
 
 
-def schedules_in(files: list[tuple[str, Path]]) -> list[Schedule]:
-    """Every @schedule on a module-level function (or a method of a module-level class)."""
-    found: list[Schedule] = []
+def _arguments(decorator: ast.expr, name: str, origin: str) -> tuple[list[Any], dict[str, Any]]:
+    if not isinstance(decorator, ast.Call):
+        return [], {}
+    try:
+        return ([ast.literal_eval(arg) for arg in decorator.args],
+                {kw.arg: ast.literal_eval(kw.value) for kw in decorator.keywords if kw.arg})
+    except ValueError:
+        raise RegistryError(f"{origin}: @{name} arguments must be literal strings/numbers/lists/dicts "
+                            "so that lz can read them without running your code") from None
+
+
+def _add(found: Registry, name: str, function: str, args: list[Any], kw: dict[str, Any],
+         origin: str) -> None:
+    if name == "schedule":
+        for expression in args:
+            found.schedules.append(Schedule(function, expression, kw.get("input"), kw.get("enabled", True),
+                                            origin))
+    elif name == "task":
+        found.tasks.append(TaskDecl(function, bool(kw.get("queue", False)), origin))
+    else:
+        target = (args[0] if args else kw.get({"on_s3": "bucket", "on_sqs": "queue", "on_sns": "topic"}[name]))
+        if not isinstance(target, str) or not target:
+            raise RegistryError(f"{origin}: @{name} needs its {name[3:]} name as a literal string")
+        found.sources.append(Source(
+            name[3:], function, target, tuple(kw.get("events") or (["s3:ObjectCreated:*"] if name == "on_s3" else [])),
+            kw.get("prefix", ""), kw.get("suffix", ""), int(kw.get("batch_size", 10)), origin))
+
+
+def _mentions_a_decorator(tree: ast.Module) -> bool:
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.Name) and node.id in DECORATORS) or (
+                isinstance(node, ast.Attribute) and node.attr in DECORATORS):
+            return True
+    return False
+
+
+def scan(files: list[tuple[str, Path]]) -> Registry:
+    """Every lz decorator on a module-level function (or a method of a module-level class)."""
+    found = Registry()
     for rel, path in files:
         if not rel.endswith(".py"):
             continue
@@ -49,8 +118,7 @@ def schedules_in(files: list[tuple[str, Path]]) -> list[Schedule]:
             tree = ast.parse(path.read_text(encoding="utf-8", errors="replace"), rel)
         except SyntaxError:
             continue
-        if "schedule" not in {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)} | \
-                {n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute)}:
+        if not _mentions_a_decorator(tree):
             continue
         module = _module_name(rel)
         scopes: list[tuple[str, list[ast.stmt]]] = [("", tree.body)]
@@ -60,20 +128,33 @@ def schedules_in(files: list[tuple[str, Path]]) -> list[Schedule]:
                 if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                     continue
                 for decorator in node.decorator_list:
-                    if not _is_schedule(decorator) or not isinstance(decorator, ast.Call):
+                    name = _decorator_name(decorator)
+                    if name is None or (name == "schedule" and not isinstance(decorator, ast.Call)):
                         continue
                     origin = f"{rel}:{decorator.lineno}"
-                    try:
-                        expressions = [ast.literal_eval(arg) for arg in decorator.args]
-                        options = {kw.arg: ast.literal_eval(kw.value) for kw in decorator.keywords}
-                    except ValueError:
-                        raise RegistryError(
-                            f"{origin}: @schedule arguments must be literal strings/dicts so that lz can "
-                            "read them without running your code") from None
-                    for expression in expressions:
-                        found.append(Schedule(f"{module}.{prefix}{node.name}", expression,
-                                              options.get("input"), options.get("enabled", True), origin))
+                    args, kw = _arguments(decorator, name, origin)
+                    _add(found, name, f"{module}.{prefix}{node.name}", args, kw, origin)
     return found
+
+
+def resolve_targets(sources: list[Source], environment: dict[str, str], stage: str) -> list[Source]:
+    """Sources with "${VAR}" targets replaced by the stage's environment value (as the runtime does)."""
+    out = []
+    for source in sources:
+        target = source.target
+        if target.startswith("${") and target.endswith("}"):
+            var = target[2:-1]
+            if var not in environment:
+                raise RegistryError(f"{source.origin}: @on_{source.kind} names {target}, but stage "
+                                    f'"{stage}" has no {var} in its "environment"; add it to lz_settings.json')
+            target = environment[var]
+        out.append(Source(source.kind, source.function, target, source.events, source.prefix,
+                          source.suffix, source.batch_size, source.origin))
+    return out
+
+
+def schedules_in(files: list[tuple[str, Path]]) -> list[Schedule]:
+    return scan(files).schedules
 
 
 def from_settings(entries: list[dict[str, Any]]) -> list[Schedule]:

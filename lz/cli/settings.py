@@ -61,6 +61,9 @@ class Stage:
     dependency_sources: bool
     build_from_source: list[str]
     adapter: dict[str, Any] = field(default_factory=dict)
+    tasks: dict[str, Any] = field(default_factory=dict)
+    task_bucket: str | None = None
+    allow_raw_invoke: bool = False
 
     @property
     def python_version(self) -> str:
@@ -130,6 +133,7 @@ def _check(value: Any, spec: dict[str, Any], where: str) -> None:
             shape = ("an AWS region like us-east-1" if "region" in where else
                      "an SQS queue or SNS topic ARN" if "dead_letter" in where else
                      "an SQS, SNS, Lambda or EventBridge ARN" if "on_failure" in where else
+                     "an S3 bucket name" if "task_bucket" in where else
                      "package.module:app")
             raise SettingsError(f"{where} must look like {shape}, got {json.dumps(value)}")
     if isinstance(value, list) and "items" in spec:

@@ -167,6 +167,33 @@ KEYS: dict[str, tuple[dict[str, Any], Any, str]] = {
         "Scheduled calls besides @schedule: {\"function\": \"module.func\", \"expression\": "
         "\"rate(1 hour)\", \"input\": {...}, \"enabled\": true}.",
     ),
+    "tasks": (
+        {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "queue": {"type": "boolean"},
+                "retries": {"type": "integer", "minimum": 0, "maximum": 2},
+                "max_age": {"type": "integer", "minimum": 60, "maximum": 21600},
+            },
+        },
+        {},
+        "Background work: {\"queue\": true} sends every @task through an SQS queue lz creates (with "
+        "a dead-letter queue); \"retries\" is Lambda's MaximumRetryAttempts for async events (tasks, "
+        "S3, SNS; default 0: a failure is not silently run again) and the queue's receive count; "
+        "\"max_age\" is their MaximumEventAgeInSeconds.",
+    ),
+    "task_bucket": (
+        {"type": ["string", "null"], "pattern": r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$"},
+        None,
+        "S3 bucket (yours) where task arguments over Lambda's 1 MB async limit are put (under "
+        "lz-tasks/) and read back; null: such a call is an error at the call site.",
+    ),
+    "allow_raw_invoke": (
+        {"type": "boolean"},
+        False,
+        "Let `lz invoke STAGE --raw CODE` run arbitrary Python in the function (off by default).",
+    ),
     "timeout": (
         {"type": "integer", "minimum": 1, "maximum": 900},
         30,

@@ -5,51 +5,17 @@ from __future__ import annotations
 
 import json
 import os
-import socket
-import urllib.request
 import zipfile
 from pathlib import Path
 
 import pytest
 
 from tests.builders import make
-from tests.cli.conftest import lz, need_python, project_copy
+from tests.cli.conftest import REGION, free_port, lz, need_python, project_copy, reset_moto
+from tests.cli.stage import NAME, boto3_s3, clients, deploy, rules, settings
 
 moto_server = pytest.importorskip("moto.server")
 pytestmark = pytest.mark.slow
-REGION = "us-east-1"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="session")
-def moto_endpoint() -> str:
-    port = _free_port()
-    import logging
-
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's request log
-    os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"  # AWS's own policies (VPC access, X-Ray)
-    server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    yield f"http://127.0.0.1:{port}"
-    server.stop()
-
-
-@pytest.fixture
-def aws_env(lz_env, moto_endpoint, monkeypatch) -> dict[str, str]:
-    urllib.request.urlopen(urllib.request.Request(f"{moto_endpoint}/moto-api/reset", method="POST"))
-    env = {**lz_env, "AWS_ENDPOINT_URL": moto_endpoint, "AWS_ACCESS_KEY_ID": "testing",
-           "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": REGION, "AWS_REGION": REGION}
-    env.pop("AWS_PROFILE", None)
-    for key, value in env.items():
-        if key.startswith("AWS_"):
-            monkeypatch.setenv(key, value)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
-    return env
 
 
 @pytest.fixture
@@ -57,27 +23,6 @@ def project(tmp_path: Path) -> Path:
     return project_copy(tmp_path, "example_flask")
 
 
-def clients():
-    import boto3
-
-    return {name: boto3.client(name, region_name=REGION)
-            for name in ("lambda", "iam", "logs", "apigatewayv2", "resourcegroupstaggingapi")}
-
-
-def deploy(env, project: Path, *extra: str):
-    result = lz(env, "deploy", "dev", "--project", str(project), *extra)
-    assert result.returncode == 0, result.stderr
-    return result
-
-
-def settings(project: Path, **changes) -> None:
-    path = project / "lz_settings.json"
-    data = json.loads(path.read_text())
-    data["dev"].update(changes)
-    path.write_text(json.dumps(data))
-
-
-NAME = "example-flask-dev"
 
 
 def test_deploy_from_scratch_creates_the_stage(aws_env, project: Path) -> None:
@@ -146,7 +91,7 @@ def test_switching_front_to_function_url_deletes_the_http_api(aws_env, project: 
     assert c["lambda"].get_function_url_config(FunctionName=NAME, Qualifier="live")["AuthType"] == "NONE"
     sids = {s["Sid"] for s in json.loads(c["lambda"].get_policy(FunctionName=NAME, Qualifier="live")["Policy"])["Statement"]}
     assert "lz-function-url" in sids and "lz-http-api" not in sids
-    assert {sid for sid in sids if not sid.startswith("lz-rule-")} == {"lz-function-url"}
+    assert {sid for sid in sids if not sid.startswith(("lz-rule-", "lz-s3-"))} == {"lz-function-url"}
 
 
 def test_undeploy_leaves_nothing_tagged(aws_env, project: Path) -> None:
@@ -175,7 +120,9 @@ def test_execution_role_policy_has_no_wildcards(aws_env, project: Path) -> None:
         resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
         assert all("*" not in action for action in actions), actions
         assert "*" not in resources
-        assert all(NAME in resource for resource in resources), resources
+        # the stage's own resources, or (read only) the objects its @on_s3 handler is told about
+        assert all(NAME in resource or resource == "arn:aws:s3:::example-flask-uploads-dev/incoming/*"
+                   for resource in resources), resources
 
 
 def test_the_deployed_zip_runs_behind_its_front(aws_env, project: Path) -> None:
@@ -184,20 +131,21 @@ def test_the_deployed_zip_runs_behind_its_front(aws_env, project: Path) -> None:
     import base64
     import hashlib
 
-    from moto.backends import get_backend
+    from moto.awslambda.utils import get_backend
 
     from lz.cli.local.runner import LocalFunction
 
     # moto keeps directly uploaded code in memory and does not serve the Location it reports, so
     # the zip is taken from the (in-process) server's store and checked against the API's digest.
     deployed = clients()["lambda"].get_function(FunctionName=NAME, Qualifier="live")["Configuration"]
-    data = get_backend("lambda")["123456789012"][REGION].get_function(NAME, "live").code_bytes
+    data = get_backend("123456789012", REGION).get_function(NAME, "live").code_bytes
     assert base64.b64encode(hashlib.sha256(data).digest()).decode() == deployed["CodeSha256"]
     bundle = project / "fetched.zip"
     bundle.write_bytes(data)
     assert zipfile.ZipFile(bundle).testzip() is None
     with LocalFunction(bundle, "3.13", python=python) as fn:
         inv = fn.invoke(make("http_v2", path="/api/items"))
+    assert inv.ok, (inv.describe(), inv.log)
     assert inv.ok and inv.result["statusCode"] == 200
     assert json.loads(inv.result["body"])["items"][0]["name"] == "kettle"
 
@@ -219,7 +167,9 @@ def _counts() -> dict[str, object]:
         "live": c["lambda"].get_alias(FunctionName=NAME, Name="live")["FunctionVersion"] if functions else None,
         "permissions": len(json.loads(c["lambda"].get_policy(FunctionName=NAME, Qualifier="live")["Policy"])["Statement"])
         if functions else 0,
-        "rules": len(_rules()),
+        "rules": len(rules()),
+        "s3 notifications": len(boto3_s3().get_bucket_notification_configuration(
+            Bucket="example-flask-uploads-dev").get("LambdaFunctionConfigurations", [])),
     }
 
 
@@ -233,15 +183,18 @@ def test_a_deploy_interrupted_after_any_step_converges_when_run_again(aws_env, p
     bundle = build(stage)
     full = run(Aws(REGION), stage, bundle.path, bundle.handler, dry_run=True, show_plan=lambda s: None)
     total = len(full.steps)
-    assert total == 11  # role x2, logs, function x2, HTTP API x5, the example's daily schedule
+    # role x2, logs, function x3 (create, publish, async settings), HTTP API x5, the example's daily
+    # schedule, its S3 notification
+    assert total == 13
     expected = {"roles": 1, "log groups": 1, "functions": 1, "apis": 1, "integrations": 1,
-                "routes": 1, "stages": 1, "live": "1", "permissions": 2, "rules": 1}
+                "routes": 1, "stages": 1, "live": "1", "permissions": 3, "rules": 1,
+                "s3 notifications": 1}
 
     class Interrupted(Exception):
         pass
 
     for stop_after in range(total - 1):  # after the last step there is nothing left to interrupt
-        urllib.request.urlopen(urllib.request.Request(f"{os.environ['AWS_ENDPOINT_URL']}/moto-api/reset", method="POST"))
+        reset_moto(os.environ["AWS_ENDPOINT_URL"])
 
         def fail(index: int, step, stop_after=stop_after) -> None:
             if index == stop_after + 1:
@@ -258,7 +211,7 @@ def test_a_deploy_interrupted_after_any_step_converges_when_run_again(aws_env, p
 
 
 def test_aws_errors_are_one_line_with_a_way_out(lz_env, project: Path) -> None:
-    env = {**lz_env, "AWS_ENDPOINT_URL": f"http://127.0.0.1:{_free_port()}", "AWS_ACCESS_KEY_ID": "AKIAEXAMPLESECRETID1",
+    env = {**lz_env, "AWS_ENDPOINT_URL": f"http://127.0.0.1:{free_port()}", "AWS_ACCESS_KEY_ID": "AKIAEXAMPLESECRETID1",
            "AWS_SECRET_ACCESS_KEY": "s3cr3t/Key+Value/NeverPrinted", "AWS_DEFAULT_REGION": REGION,
            "AWS_MAX_ATTEMPTS": "1"}
     result = lz(env, "deploy", "dev", "--project", str(project))
@@ -286,6 +239,8 @@ def test_a_named_profile_supplies_credentials_and_region(aws_env, project: Path,
     env = {k: v for k, v in aws_env.items() if k not in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
                                                           "AWS_DEFAULT_REGION", "AWS_REGION")}
     env.update(AWS_CONFIG_FILE=str(tmp_path / "config"), AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "credentials"))
+    boto3_s3().create_bucket(Bucket="uploads-in-eu", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+    settings(project, environment={"UPLOADS_BUCKET": "uploads-in-eu"})  # S3 notifies its own region only
     result = lz(env, "deploy", "dev", "--profile", "elsewhere", "--project", str(project))
     assert result.returncode == 0, result.stderr
     assert ".execute-api.eu-west-1." in result.stdout
@@ -440,7 +395,7 @@ def test_cors_and_on_failure_destination(aws_env, project: Path) -> None:
     assert "nothing to change" in deploy(aws_env, project).stderr
     settings(project, cors={"allow_origins": ["*"]}, on_failure=None)
     result = deploy(aws_env, project)
-    assert "CORS settings differ" in result.stderr and "async failures go to nowhere" in result.stderr
+    assert "CORS settings differ" in result.stderr and "failures to nowhere" in result.stderr
     api = next(a for a in c["apigatewayv2"].get_apis()["Items"] if a["Name"] == NAME)
     assert api["CorsConfiguration"]["AllowOrigins"] == ["*"]
     assert "nothing to change" in deploy(aws_env, project).stderr
@@ -461,56 +416,3 @@ def test_function_url_with_iam_auth_has_no_public_permission(aws_env, project: P
         policy = "{}"
     assert "lz-function-url" not in policy
     assert "nothing to change" in deploy(aws_env, project).stderr
-
-
-def _rules() -> dict[str, dict]:
-    import boto3
-
-    events = boto3.client("events", region_name=REGION)
-    rules = {}
-    for rule in events.list_rules(NamePrefix=f"{NAME}-")["Rules"]:
-        rules[rule["Name"]] = {**rule, "Targets": events.list_targets_by_rule(Rule=rule["Name"])["Targets"]}
-    return rules
-
-
-def test_schedules_become_rules_on_the_alias_and_follow_the_code(aws_env, project: Path) -> None:
-    settings(project, events=[{"function": "app.forget_new_items", "expression": "cron(0 3 * * ? *)",
-                               "input": {"days": 7}}])
-    deploy(aws_env, project)
-    rules = _rules()
-    assert len(rules) == 2
-    by_expression = {r["ScheduleExpression"]: r for r in rules.values()}
-    daily, nightly = by_expression["rate(1 day)"], by_expression["cron(0 3 * * ? *)"]
-    target = daily["Targets"][0]
-    assert target["Arn"].endswith(f"function:{NAME}:live")
-    assert json.loads(target["Input"]) == {"lz": "schedule", "function": "app.forget_new_items"}
-    assert json.loads(nightly["Targets"][0]["Input"])["input"] == {"days": 7}
-    policy = json.loads(clients()["lambda"].get_policy(FunctionName=NAME, Qualifier="live")["Policy"])
-    sources = {s["Condition"]["ArnLike"]["AWS:SourceArn"] for s in policy["Statement"]
-               if s["Principal"] == {"Service": "events.amazonaws.com"}}
-    assert sources == {daily["Arn"], nightly["Arn"]}
-    assert "nothing to change" in deploy(aws_env, project).stderr
-
-    # the rule's input, fed to the deployed bundle, runs the scheduled function
-    python = need_python("3.13")
-    from lz.cli.bundle import build
-    from lz.cli.local.runner import LocalFunction
-    from lz.cli.settings import load
-
-    bundle = build(load(project, "dev"))
-    with LocalFunction(bundle.path, "3.13", python=python) as fn:
-        inv = fn.invoke(json.loads(target["Input"]))
-    assert inv.ok and inv.result == {"schedule": "app.forget_new_items"}
-
-    off = lz(aws_env, "unschedule", "dev", "--project", str(project))
-    assert off.returncode == 0 and off.stdout.count("delete rule") == 2
-    assert _rules() == {} and clients()["lambda"].get_function(FunctionName=NAME)
-    on = lz(aws_env, "schedule", "dev", "--project", str(project))
-    assert on.returncode == 0 and on.stdout.count("create rule") == 2 and len(_rules()) == 2
-
-    source = (project / "app.py").read_text().replace('@schedule("rate(1 day)")\n', "")
-    (project / "app.py").write_text(source)
-    settings(project, events=[])
-    result = deploy(aws_env, project)
-    assert result.stderr.count("its schedule is no longer in the code or settings") == 2
-    assert _rules() == {}

@@ -1,5 +1,5 @@
 """The bundle's entry point (`lz_handler.handler`) and lz's own runtime files (lz/__init__.py,
-lz/tasks.py, lz/adapter/).
+lz/tasks/, lz/adapter/).
 
 The entry module is generated so that it is tiny and obvious: import the app once at init, adapt it,
 hand every event to the adapter. lz's runtime (lz/__init__.py, lz/adapter/) ships in every bundle;
@@ -38,11 +38,13 @@ def handler_source(app_spec: str, adapter_options: dict) -> str:
 
 
 def runtime_files() -> list[tuple[str, Path]]:
-    """(arcname, path) of every runtime file of lz: the package root module and lz/adapter/."""
+    """(arcname, path) of every runtime file of lz: the package root module, lz/tasks/ and
+    lz/adapter/."""
     root = Path(lz.__file__).parent
-    files = [("lz/__init__.py", root / "__init__.py"), ("lz/tasks.py", root / "tasks.py")]
-    for path in sorted((root / "adapter").rglob("*.py")):
-        files.append(("lz/" + path.relative_to(root).as_posix(), path))
+    files = [("lz/__init__.py", root / "__init__.py")]
+    for package in ("tasks", "adapter"):
+        for path in sorted((root / package).rglob("*.py")):
+            files.append(("lz/" + path.relative_to(root).as_posix(), path))
     return files
 
 

@@ -46,6 +46,12 @@ class Desired:
     permissions: tuple[dict, ...] = ()
     policy_arns: tuple[str, ...] = ()
     schedules: tuple = ()  # registry.Schedule: from @schedule in the code and `events` in settings
+    sources: tuple = ()  # registry.Source: @on_s3, @on_sqs, @on_sns in the code
+    task_queue: bool = False  # an SQS task queue: settings tasks.queue, or a @task(queue=True)
+    task_queue_all: bool = False  # every task goes through it (settings tasks.queue)
+    task_retries: int = 0  # Lambda's MaximumRetryAttempts for async events (and the queue's)
+    task_max_age: int | None = None
+    task_bucket: str | None = None
     tags: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -86,25 +92,45 @@ class Desired:
     def log_group(self) -> str:
         return f"/aws/lambda/{self.name}"
 
+    @property
+    def task_queue_name(self) -> str:
+        return f"{self.name}-tasks"[:74]
+
+    @property
+    def task_dlq_name(self) -> str:
+        return f"{self.task_queue_name}-dlq"
+
+    @property
+    def task_queue_url(self) -> str:
+        return f"https://sqs.{self.region}.amazonaws.com/{self.account}/{self.task_queue_name}"
+
+    def arn(self, service: str, name: str) -> str:
+        """The ARN of a bucket, queue or topic given by name (in this account and region) or ARN."""
+        if name.startswith("arn:"):
+            return name
+        if service == "s3":
+            return f"arn:aws:s3:::{name}"
+        return f"arn:aws:{service}:{self.region}:{self.account}:{name}"
+
+    def sources_of(self, kind: str) -> list:
+        return [s for s in self.sources if s.kind == kind]
+
+    @property
+    def function_environment(self) -> dict[str, str]:
+        """The settings' environment plus what lz's runtime reads (task queue, task bucket)."""
+        env = dict(self.environment)
+        if self.task_queue:
+            env["LZ_TASK_QUEUE"] = self.task_queue_url
+        if self.task_queue_all:
+            env["LZ_TASK_QUEUE_ALL"] = "1"
+        if self.task_bucket:
+            env["LZ_TASK_BUCKET"] = self.task_bucket
+        return env
+
     def policy(self) -> dict:
-        """The execution role's inline policy: its own log group, invoking itself, its dead-letter
-        target if any, and the statements the settings add; nothing else, no wildcard."""
-        group = f"arn:aws:logs:{self.region}:{self.account}:log-group:{self.log_group}"
-        statements = [
-            {"Sid": "OwnLogs", "Effect": "Allow",
-             "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-             "Resource": [f"{group}:*", f"{group}:log-stream:*"]},
-            {"Sid": "InvokeSelf", "Effect": "Allow", "Action": ["lambda:InvokeFunction"],
-             "Resource": [self.function_arn, f"{self.function_arn}:*"]},
-        ]
-        for sid, target in (("DeadLetter", self.dead_letter), ("OnFailure", self.on_failure)):
-            if target:
-                service = target.split(":")[2]
-                action = {"sqs": "sqs:SendMessage", "sns": "sns:Publish", "lambda": "lambda:InvokeFunction",
-                          "events": "events:PutEvents"}[service]
-                statements.append({"Sid": sid, "Effect": "Allow", "Action": [action], "Resource": [target]})
-        statements.extend(dict(statement) for statement in self.permissions)
-        return {"Version": "2012-10-17", "Statement": statements}
+        from .policy import execution_policy
+
+        return execution_policy(self)
 
     def cors_configuration(self) -> dict:
         """The HTTP API CorsConfiguration for the `cors` setting ({} when there is none)."""
@@ -139,12 +165,17 @@ def code_sha256(path: Path) -> str:
 
 def desired(stage: Stage, region: str, account: str, zip_path: Path, handler: str) -> Desired:
     from ..bundle.collect import collect
-    from ..registry import from_settings, schedules_in
+    from ..registry import from_settings, resolve_targets, scan
 
     files = collect(stage.root, stage.include, stage.exclude).files
-    found = tuple(schedules_in(files)) + tuple(from_settings(stage.events))
+    registry = scan(files)
     return Desired(
-        schedules=found,
+        schedules=tuple(registry.schedules) + tuple(from_settings(stage.events)),
+        sources=tuple(resolve_targets(registry.sources, stage.environment, stage.name)),
+        task_queue=bool(stage.tasks.get("queue")) or any(t.queue for t in registry.tasks),
+        task_queue_all=bool(stage.tasks.get("queue")),
+        task_retries=stage.tasks.get("retries", 0), task_max_age=stage.tasks.get("max_age"),
+        task_bucket=stage.task_bucket,
         project=stage.project, stage=stage.name, region=region, account=account,
         runtime=stage.runtime, architecture=stage.architecture, handler=handler,
         memory=stage.memory, timeout=stage.timeout, environment=dict(stage.environment),

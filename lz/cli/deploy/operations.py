@@ -110,6 +110,7 @@ class Status:
     code_sha256: str | None = None
     url: str | None = None
     drift: list[str] = field(default_factory=list)
+    triggers: list[tuple[str, str, str]] = field(default_factory=list)  # (kind, what, detail)
 
 
 def status(aws: Aws, stage: Stage, zip_path: Path | None, handler: str) -> Status:
@@ -123,6 +124,10 @@ def status(aws: Aws, stage: Stage, zip_path: Path | None, handler: str) -> Statu
         (config.get("Architectures") or ["x86_64"])[0], config.get("MemorySize"),
         config.get("Timeout"), config.get("LastModified"), config.get("CodeSha256"),
     )
+    from .resources import s3_notifications, schedules, sns_subscriptions, sqs_sources
+
+    for kind in (schedules, s3_notifications, sqs_sources, sns_subscriptions):
+        result.triggers += kind.listing(aws, stage.project, stage.name, aws.region)
     if zip_path is not None:
         want = desired(stage, aws.region, aws.account, zip_path, handler)
         result.url = endpoint(aws, want)

@@ -60,10 +60,11 @@ class Invocation:
 
 
 def ensure_ric(python_version: str) -> Path:
-    """A directory holding awslambdaric for `python_version` on this machine's architecture,
-    installed once (as wheels, by uv) into lz's cache."""
+    """A directory holding what Lambda's Python runtime provides, awslambdaric and boto3, for
+    `python_version` on this machine's architecture, installed once (as wheels, by uv) into lz's
+    cache. Bundles leave boto3 out because Lambda has it, so the local runtime must have it too."""
     machine = "aarch64" if platform.machine() in ("aarch64", "arm64") else "x86_64"
-    target = cache_root() / "awslambdaric" / f"{python_version}-{machine}-compiled"
+    target = cache_root() / "awslambdaric" / f"{python_version}-{machine}-runtime"
     if (target / "awslambdaric").is_dir():
         return target
     tmp = Path(tempfile.mkdtemp(prefix="ric-", dir=target.parent if target.parent.exists() else None))
@@ -72,12 +73,13 @@ def ensure_ric(python_version: str) -> Path:
          "--python-platform", f"{machine}-manylinux_2_17", "--only-binary", ":all:",
          # compiled, as Lambda's own runtime is: the local cold start must not pay for it
          "--compile-bytecode", "--python", find_python(python_version) or sys.executable,
-         "awslambdaric"],
+         "awslambdaric", "boto3"],
         capture_output=True, text=True,
     )
     if out.returncode != 0:
         shutil.rmtree(tmp, ignore_errors=True)
-        raise LocalRuntimeError(f"could not install awslambdaric for Python {python_version}: {out.stderr.strip()}")
+        raise LocalRuntimeError(f"could not install awslambdaric and boto3 for Python {python_version}: "
+                                f"{out.stderr.strip()}")
     target.parent.mkdir(parents=True, exist_ok=True)
     if target.exists():
         shutil.rmtree(target)

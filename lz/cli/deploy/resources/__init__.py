@@ -7,7 +7,21 @@
 KINDS is the apply order (teardown runs it backwards).
 """
 
-from . import bucket, function, http_api, logs, rest_api, role, schedules, url
+from . import (
+    bucket,
+    function,
+    http_api,
+    logs,
+    rest_api,
+    role,
+    s3_notifications,
+    schedules,
+    sns_subscriptions,
+    sqs_sources,
+    task_queue,
+    url,
+)
 
-KINDS = (role, logs, bucket, function, url, http_api, rest_api, schedules)
+KINDS = (role, logs, bucket, function, task_queue, url, http_api, rest_api, schedules,
+         s3_notifications, sqs_sources, sns_subscriptions)
 BY_NAME = {kind.KIND: kind for kind in KINDS}

@@ -35,7 +35,7 @@ _SETTINGS = [
     ("memory", "MemorySize", lambda w: w.memory, lambda c: c.get("MemorySize")),
     ("timeout", "Timeout", lambda w: w.timeout, lambda c: c.get("Timeout")),
     ("role", "Role", lambda w: w.role_arn, lambda c: c.get("Role")),
-    ("environment", "Environment", lambda w: {"Variables": dict(w.environment)},
+    ("environment", "Environment", lambda w: {"Variables": w.function_environment},
      lambda c: {"Variables": (c.get("Environment") or {}).get("Variables") or {}}),
     ("ephemeral storage", "EphemeralStorage", lambda w: {"Size": w.ephemeral_storage},
      lambda c: {"Size": (c.get("EphemeralStorage") or {}).get("Size", 512)}),
@@ -92,9 +92,7 @@ def plan(aws: Aws, want: Desired) -> list[Step]:
         if want.reserved_concurrency is not None:
             steps.append(Step(KIND, want.name, "update",
                               f"reserved concurrency -> {want.reserved_concurrency}", {"part": "concurrency"}))
-        if want.on_failure:
-            steps.append(Step(KIND, want.name, "update", f"async failures go to {want.on_failure}",
-                              {"part": "on_failure"}))
+        steps.append(Step(KIND, want.name, "update", _async_reason(want), {"part": "async"}))
         return steps
     steps = []
     latest = current["Configuration"]
@@ -111,18 +109,28 @@ def plan(aws: Aws, want: Desired) -> list[Step]:
                           {"part": "concurrency"}))
     live = _get(aws, want.name, ALIAS)
     live_config = live["Configuration"] if live else None
-    if live is not None and _on_failure(aws, want.name) != want.on_failure:
-        steps.append(Step(KIND, want.name, "update", f"async failures go to {want.on_failure or 'nowhere'}",
-                          {"part": "on_failure"}))
     if any(s.detail.get("part") in ("code", "config") for s in steps) or live_config is None \
             or live_config.get("CodeSha256") != want.code_sha256 \
             or _differences(live_config, want) or _arch(live_config) != want.architecture:
         reason = f"alias {ALIAS} -> a new version" if live else f"create alias {ALIAS}"
         steps.append(Step(KIND, want.name, "publish", reason))
+    if live is None or _async_config(aws, want.name) != _async_wanted(want):
+        steps.append(Step(KIND, want.name, "update", _async_reason(want), {"part": "async"}))
     return steps
 
 
-def _on_failure(aws: Aws, name: str) -> str | None:
+def _async_wanted(want: Desired) -> tuple[int, int, str | None]:
+    """Async invocations (tasks, S3, SNS, schedules): retries (lz's default is 0, not Lambda's 2,
+    so that a failing job is not silently run three times), max event age, failure destination."""
+    return want.task_retries, want.task_max_age or 21600, want.on_failure
+
+
+def _async_reason(want: Desired) -> str:
+    retries, age, destination = _async_wanted(want)
+    return f"async events: {retries} retries, {age} s max age, failures to {destination or 'nowhere'}"
+
+
+def _async_config(aws: Aws, name: str) -> tuple[int, int, str | None] | None:
     try:
         config = aws.client("lambda").get_function_event_invoke_config(FunctionName=name, Qualifier=ALIAS)
     except Exception as exc:
@@ -130,7 +138,9 @@ def _on_failure(aws: Aws, name: str) -> str | None:
             return None
         with aws.explain(f"reading the async invoke configuration of {name}"):
             raise
-    return ((config.get("DestinationConfig") or {}).get("OnFailure") or {}).get("Destination")
+    destination = ((config.get("DestinationConfig") or {}).get("OnFailure") or {}).get("Destination")
+    return (config.get("MaximumRetryAttempts", 2), config.get("MaximumEventAgeInSeconds", 21600),
+            destination)
 
 
 def _wait(aws: Aws, name: str, waiter: str) -> None:
@@ -182,14 +192,17 @@ def apply(aws: Aws, step: Step, want: Desired) -> None:
             lam.update_function_code(FunctionName=want.name, Architectures=[want.architecture],
                                      **_code(aws, want))
         _wait(aws, want.name, "function_updated_v2")
-    elif step.action == "update" and step.detail.get("part") == "on_failure":
-        with aws.explain(f"setting where failed async invocations of {want.name} go"):
-            if want.on_failure:
-                lam.put_function_event_invoke_config(
-                    FunctionName=want.name, Qualifier=ALIAS,
-                    DestinationConfig={"OnFailure": {"Destination": want.on_failure}})
-            elif _on_failure(aws, want.name):
+    elif step.action == "update" and step.detail.get("part") == "async":
+        retries, age, destination = _async_wanted(want)
+        with aws.explain(f"setting the async invoke configuration of {want.name}:{ALIAS}"):
+            # Put replaces the whole configuration on AWS; moto appends instead and keeps reporting
+            # the first, so an existing one is deleted first (harmless on AWS).
+            if _async_config(aws, want.name) is not None:
                 lam.delete_function_event_invoke_config(FunctionName=want.name, Qualifier=ALIAS)
+            lam.put_function_event_invoke_config(
+                FunctionName=want.name, Qualifier=ALIAS, MaximumRetryAttempts=retries,
+                MaximumEventAgeInSeconds=age,
+                **({"DestinationConfig": {"OnFailure": {"Destination": destination}}} if destination else {}))
     elif step.action == "update" and step.detail.get("part") == "concurrency":
         with aws.explain(f"setting the reserved concurrency of {want.name}"):
             if want.reserved_concurrency is None:

@@ -121,3 +121,10 @@ def delete(aws: Aws, step: Step) -> None:
                 raise
     if step.detail.get("function"):
         _permissions.remove(aws, step.detail["function"], _sid(name))
+
+
+def listing(aws: Aws, project: str, stage: str, region: str) -> list[tuple[str, str, str]]:
+    """(kind, what, detail) rows for `lz status`."""
+    return [("schedule", rule.get("ScheduleExpression", ""),
+             f"{rule.get('Description', '').removeprefix('lz: ')} ({rule.get('State', '').lower()})")
+            for rule in _existing(aws, project, stage).values()]

@@ -68,13 +68,23 @@ class TaskHandle:
 
 
 class Task:
-    """A function that runs in the background when called (see the module docstring)."""
+    """A function that runs in the background when called (see the module docstring).
 
-    def __init__(self, func: Callable[..., Any], retries: int = 0, max_age: int | None = None) -> None:
+    retries: how many times lz sends the task again after it raised (same id, attempt + 1), on top
+    of whatever Lambda's own MaximumRetryAttempts (settings `tasks.retries`, default 0) does.
+    max_age: seconds after which a task still waiting to run is dropped (logged), not run late.
+    timeout: seconds one run may take before it is stopped with TaskTimeout (main thread only).
+    queue: send through the stage's SQS task queue instead of an async invocation.
+    """
+
+    def __init__(self, func: Callable[..., Any], retries: int = 0, max_age: int | None = None,
+                 timeout: float | None = None, queue: bool = False) -> None:
         self.func = func
         self.name = _name(func)
         self.retries = retries
         self.max_age = max_age
+        self.timeout = timeout
+        self.queue = queue
         self.__doc__ = func.__doc__
         self.__wrapped__ = func
         TASKS[self.name] = self
@@ -83,23 +93,28 @@ class Task:
         """Run now, here, and return the value."""
         return self.func(*args, **kwargs)
 
-    def payload(self, args: tuple, kwargs: dict, task_id: str) -> bytes:
+    def payload(self, args: tuple, kwargs: dict, task_id: str, attempt: int = 0) -> bytes:
+        """The JSON sent to Lambda; checked here so that every mode fails the same way."""
         import json
+        import time
 
+        message = {"lz": "task", "id": task_id, "name": self.name, "args": list(args),
+                   "kwargs": kwargs, "sent": round(time.time(), 3)}
+        if attempt:
+            message["attempt"] = attempt
         try:
-            data = json.dumps({"lz": "task", "id": task_id, "name": self.name,
-                               "args": list(args), "kwargs": kwargs}, separators=(",", ":"))
+            data = json.dumps(message, separators=(",", ":"))
         except (TypeError, ValueError) as exc:
             raise TaskError(
                 f"task {self.name} was called with an argument that is not JSON ({exc}): pass ids, "
                 "strings and numbers, and load objects inside the task"
             ) from None
         body = data.encode()
-        if len(body) > ASYNC_PAYLOAD_LIMIT:
+        if len(body) > ASYNC_PAYLOAD_LIMIT and not os.environ.get("LZ_TASK_BUCKET"):
             raise TaskError(
                 f"task {self.name}'s arguments are {len(body):,} bytes, over Lambda's "
                 f"{ASYNC_PAYLOAD_LIMIT:,}-byte limit for async invocations: put the data in S3 and "
-                "pass its key"
+                'pass its key, or set "task_bucket" in lz_settings.json to let lz do it'
             )
         return body
 
@@ -130,7 +145,9 @@ class Task:
             handle._thread = threading.Thread(target=work, name=f"lz-task-{task_id}", daemon=True)
             handle._thread.start()
         else:
-            _send(body, mode)
+            from .transport import send
+
+            send(self, task_id, body, mode)
         return handle
 
 
@@ -143,35 +160,18 @@ def _mode() -> str:
     return "lambda" if os.environ.get("AWS_LAMBDA_FUNCTION_NAME") else "inline"
 
 
-def _send(body: bytes, mode: str) -> None:
-    """Asynchronous invocation of the function's alias `live` (this function's on Lambda)."""
-    import boto3  # the first task sent pays for it, not every cold start
-
-    if mode == "lambda":
-        function = os.environ["AWS_LAMBDA_FUNCTION_NAME"]
-    else:
-        function = os.environ.get("LZ_TASKS_FUNCTION") or mode.split(":", 1)[1]
-    client = _clients.get("lambda")
-    if client is None:
-        client = _clients["lambda"] = boto3.client("lambda")
-    client.invoke(FunctionName=function, Qualifier="live", InvocationType="Event", Payload=body)
-
-
-_clients: dict[str, Any] = {}
-
-
 def _log(message: str, *args: Any) -> None:
-    from .adapter.log import log
+    from ..adapter.log import log
 
     log().info(message, *args)
 
 
-def task(func: Callable[..., Any] | None = None, *, retries: int = 0,
-         max_age: int | None = None) -> Any:
-    """Make `func` a background task: `@task` or `@task(retries=0, max_age=3600)`."""
+def task(func: Callable[..., Any] | None = None, *, retries: int = 0, max_age: int | None = None,
+         timeout: float | None = None, queue: bool = False) -> Any:
+    """Make `func` a background task: `@task`, or `@task(retries=1, max_age=3600, queue=True)`."""
     if func is None:
-        return lambda f: Task(f, retries, max_age)
-    return Task(func, retries, max_age)
+        return lambda f: Task(f, retries, max_age, timeout, queue)
+    return Task(func, retries, max_age, timeout, queue)
 
 
 def schedule(*expressions: str, input: dict | None = None, enabled: bool = True) -> Any:
@@ -190,6 +190,13 @@ def schedule(*expressions: str, input: dict | None = None, enabled: bool = True)
     return register
 
 
+def _resolve(name: str) -> str:
+    """"${VAR}" names the bucket/queue/topic through the stage's environment (one per stage)."""
+    if name.startswith("${") and name.endswith("}"):
+        return os.environ.get(name[2:-1], name)
+    return name
+
+
 def _source(kind: str, **config: Any) -> Any:
     def register(func: Callable[..., Any]) -> Callable[..., Any]:
         SOURCES.append({"kind": kind, "function": _name(func), "callable": func, **config})
@@ -199,19 +206,20 @@ def _source(kind: str, **config: Any) -> Any:
 
 
 def on_s3(bucket: str, events: list[str] | None = None, prefix: str = "", suffix: str = "") -> Any:
-    """Handle S3 notifications of `bucket`: the function gets one record at a time."""
-    return _source("s3", bucket=bucket, events=events or ["s3:ObjectCreated:*"], prefix=prefix,
+    """Handle S3 notifications of `bucket` ("name", or "${VAR}" read from the stage's environment):
+    the function gets one record at a time."""
+    return _source("s3", bucket=_resolve(bucket), events=events or ["s3:ObjectCreated:*"], prefix=prefix,
                    suffix=suffix)
 
 
 def on_sqs(queue: str, batch_size: int = 10) -> Any:
     """Handle messages of SQS `queue` one at a time; failures are reported per message."""
-    return _source("sqs", queue=queue, batch_size=batch_size)
+    return _source("sqs", queue=_resolve(queue), batch_size=batch_size)
 
 
 def on_sns(topic: str) -> Any:
     """Handle notifications of SNS `topic`: the function gets one record at a time."""
-    return _source("sns", topic=topic)
+    return _source("sns", topic=_resolve(topic))
 
 
 def find(name: str) -> Callable[..., Any]:

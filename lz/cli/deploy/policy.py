@@ -1,0 +1,48 @@
+"""The execution role's inline policy, statement by statement from what the stage uses: its own log
+group, invoking itself (tasks), its dead-letter and on-failure targets, the queues it reads, the
+buckets its @on_s3 handlers read, its task queue and task bucket, and the statements the settings
+add. Every Resource is named; no wildcard action, no Resource "*"."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .models import Desired
+
+READ_QUEUE = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes",
+              "sqs:ChangeMessageVisibility"]
+
+
+def _statement(sid: str, actions: list[str], resources: list[str]) -> dict:
+    return {"Sid": sid, "Effect": "Allow", "Action": actions, "Resource": sorted(set(resources))}
+
+
+def execution_policy(want: Desired) -> dict:
+    group = f"arn:aws:logs:{want.region}:{want.account}:log-group:{want.log_group}"
+    statements = [
+        _statement("OwnLogs", ["logs:CreateLogStream", "logs:PutLogEvents"],
+                   [f"{group}:*", f"{group}:log-stream:*"]),
+        _statement("InvokeSelf", ["lambda:InvokeFunction"], [want.function_arn, f"{want.function_arn}:*"]),
+    ]
+    for sid, target in (("DeadLetter", want.dead_letter), ("OnFailure", want.on_failure)):
+        if target:
+            service = target.split(":")[2]
+            action = {"sqs": "sqs:SendMessage", "sns": "sns:Publish", "lambda": "lambda:InvokeFunction",
+                      "events": "events:PutEvents"}[service]
+            statements.append(_statement(sid, [action], [target]))
+    queues = [want.arn("sqs", s.target) for s in want.sources_of("sqs")]
+    if want.task_queue:
+        task_queue = want.arn("sqs", want.task_queue_name)
+        queues.append(task_queue)
+        statements.append(_statement("SendTasks", ["sqs:SendMessage"], [task_queue]))
+    if queues:
+        statements.append(_statement("ReadQueues", READ_QUEUE, queues))
+    objects = [f"{want.arn('s3', s.target)}/{s.prefix}*" for s in want.sources_of("s3")]
+    if objects:
+        statements.append(_statement("ReadUploads", ["s3:GetObject"], objects))
+    if want.task_bucket:
+        statements.append(_statement("TaskPayloads", ["s3:PutObject", "s3:GetObject", "s3:DeleteObject"],
+                                     [f"arn:aws:s3:::{want.task_bucket}/lz-tasks/*"]))
+    statements.extend(dict(statement) for statement in want.permissions)
+    return {"Version": "2012-10-17", "Statement": statements}
