@@ -139,6 +139,16 @@ def _run_sns(dispatcher: Dispatcher, event: dict[str, Any], context: Any) -> Any
     return {"records": len(event["Records"])}
 
 
+def _command(name: str) -> Callable[[Dispatcher, dict[str, Any], Any], Any]:
+    def run(dispatcher: Dispatcher, event: dict[str, Any], context: Any) -> Any:
+        from . import commands
+
+        log().info("lz: %s command (request_id=%s)", name, request_id(context))
+        return commands.answer(getattr(commands, name), event)
+
+    return run
+
+
 def _warm(dispatcher: Dispatcher, event: dict[str, Any], context: Any) -> Any:
     return {"warm": True}
 
@@ -150,6 +160,9 @@ def _http(dispatcher: Dispatcher, event: dict[str, Any], context: Any) -> Any:
 ROUTES: list[Route] = [
     ("task", lambda e: e.get("lz") == "task", _run_task),
     ("schedule", lambda e: e.get("lz") == "schedule", _run_schedule),
+    ("invoke", lambda e: e.get("lz") == "invoke", _command("call")),
+    ("raw", lambda e: e.get("lz") == "raw", _command("raw")),
+    ("manage", lambda e: e.get("lz") == "manage", _command("manage")),
     ("warm-up", lambda e: e.get("lz") == "warm" or e.get("source") == "serverless-plugin-warmup", _warm),
     ("s3", lambda e: _record_source(e) == "aws:s3", _run_s3),
     ("sqs", lambda e: _record_source(e) == "aws:sqs", _run_sqs),
@@ -158,13 +171,44 @@ ROUTES: list[Route] = [
 ]
 
 
+def _logging(http: Callable[[dict, Any], Any]) -> Callable[[dict, Any], Any]:
+    """Wrap the HTTP handler so that each request leaves one structured line on stdout (so in
+    CloudWatch): {"lz": "request", method, path, status, ms, request_id}; `lz tail` formats it."""
+    import sys
+    from json import dumps
+    from time import perf_counter
+
+    def logged(event: dict[str, Any], context: Any) -> Any:
+        t0 = perf_counter()
+        result = http(event, context)
+        ms = (perf_counter() - t0) * 1000
+        http_ctx = (event.get("requestContext") or {}).get("http")
+        if type(http_ctx) is dict:
+            method, path = http_ctx.get("method"), event.get("rawPath")
+        else:
+            method, path = event.get("httpMethod"), event.get("path")
+        status = result.get("statusCode") if type(result) is dict else None
+        sys.stdout.write(dumps({"lz": "request", "method": method, "path": path, "status": status,
+                                "ms": round(ms, 2), "request_id": request_id(context)},
+                               separators=(",", ":")) + "\n")
+        return result
+
+    return logged
+
+
 class Dispatcher:
     """`handler = Dispatcher(adapt(app))`: the bundle's entry point (lz_handler.handler)."""
 
     def __init__(self, http: Callable[[dict, Any], Any] | None = None,
-                 routes: list[Route] | None = None) -> None:
+                 routes: list[Route] | None = None, request_log: bool | None = None) -> None:
+        import os
+
         self.http = http
         self.routes = ROUTES if routes is None else routes
+        if request_log is None:
+            request_log = os.environ.get("LZ_REQUEST_LOG", "1") != "0"
+        if request_log and http is not None:
+            self.http = _logging(http)
 
     def __call__(self, event: Any, context: Any = None) -> Any:
         if type(event) is dict:

@@ -7,39 +7,13 @@ from pathlib import Path
 
 import click
 
-from .local.gateway import FRONTS
+from .common import aws_options, console, load_stage, make_aws
 
 
 @click.group()
 @click.version_option(package_name="lz")
 def cli() -> None:
     """Put a Python web app on AWS Lambda."""
-
-
-@cli.command()
-@click.option("--app", "app_spec", required=True, help="The app to serve, as module:attr.")
-@click.option("--front", type=click.Choice(FRONTS), default="http_api", show_default=True,
-              help="Which AWS front's events to emulate.")
-@click.option("--stage", default="$default", show_default=True,
-              help="API stage name; a named stage is served under /STAGE/.")
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8000, show_default=True, type=int)
-@click.option("--reload/--no-reload", default=False, help="Restart when code changes.")
-def serve(app_spec: str, front: str, stage: str, host: str, port: int, reload: bool) -> None:
-    """Serve APP locally, each request passing through the real Lambda event path."""
-    from .local.serve import serve as run
-
-    try:
-        run(app_spec, front, stage, host, port, reload)
-    except (ImportError, ValueError) as exc:
-        raise click.ClickException(str(exc)) from None
-def _stage(stage: str, project: str):
-    from .settings import SettingsError, load
-
-    try:
-        return load(Path(project), stage)
-    except SettingsError as exc:
-        raise click.ClickException(str(exc)) from None
 
 
 @cli.command()
@@ -103,7 +77,7 @@ def package(stage: str, output: Path | None, project: str, refresh: bool, no_byt
     from .bundle import BuildError, DependencyError, build
     from .report import print_bundle
 
-    settings = _stage(stage, project)
+    settings = load_stage(stage, project)
     from rich.console import Console
 
     console = Console(stderr=True, soft_wrap=True)  # long paths stay on one line (logs, grep)
@@ -114,70 +88,6 @@ def package(stage: str, output: Path | None, project: str, refresh: bool, no_byt
         except (BuildError, DependencyError) as exc:
             raise click.ClickException(str(exc)) from None
     print_bundle(bundle, console)
-
-
-@cli.command()
-@click.argument("stage")
-@click.option("--event", "event_file", required=True, type=click.File("r"),
-              help="JSON file with the event to send ('-' for standard input).")
-@click.option("--local", is_flag=True, help="Run the bundle on this machine (local Lambda runtime).")
-@click.option("--bundle", "bundle_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="An already built zip to run (default: build STAGE first).")
-@click.option("--project", default=".", show_default=True, type=click.Path(file_okay=False))
-def invoke(stage: str, event_file, local: bool, bundle_path: Path | None, project: str) -> None:
-    """Send an event to STAGE's function and print its result (the function's log goes to stderr)."""
-    if not local:
-        raise click.ClickException(
-            "invoking a deployed stage needs `lz deploy`, which this version does not have yet; "
-            "add --local to run the bundle on this machine"
-        )
-    from .bundle import BuildError, DependencyError, build
-    from .local.runner import LocalFunction, LocalRuntimeError
-
-    settings = _stage(stage, project)
-    try:
-        event = json.load(event_file)
-    except ValueError as exc:
-        raise click.ClickException(f"{event_file.name} is not valid JSON: {exc}") from None
-    if bundle_path is None:
-        try:
-            bundle_path = build(settings).path
-        except (BuildError, DependencyError) as exc:
-            raise click.ClickException(str(exc)) from None
-    try:
-        with LocalFunction(bundle_path, settings.python_version, timeout=settings.timeout,
-                           environment=settings.environment,
-                           name=f"{settings.project}-{settings.name}") as function:
-            result = function.invoke(event)
-    except LocalRuntimeError as exc:
-        raise click.ClickException(str(exc)) from None
-    for line in result.log:
-        click.echo(line, err=True)
-    if not result.ok:
-        raise click.ClickException(f"the function {result.describe()}")
-    click.echo(json.dumps(result.result, indent=2))
-
-
-def _aws_options(command):
-    command = click.option("--region", help="AWS region (else the stage's, AWS_REGION, the profile's).")(command)
-    command = click.option("--profile", envvar="AWS_PROFILE", help="AWS profile (AWS_PROFILE).")(command)
-    return click.option("--project", default=".", show_default=True, type=click.Path(file_okay=False),
-                        help="The project directory (holding lz_settings.json).")(command)
-
-
-def _aws(settings, region: str | None, profile: str | None):
-    from .aws import Aws, AwsError
-
-    try:
-        return Aws(region or settings.region, profile)
-    except AwsError as exc:
-        raise click.ClickException(str(exc)) from None
-
-
-def _console():
-    from rich.console import Console
-
-    return Console(stderr=True, soft_wrap=True)
 
 
 def _plan_table(steps, console, title: str) -> None:
@@ -197,7 +107,7 @@ def _plan_table(steps, console, title: str) -> None:
 @cli.command()
 @click.argument("stage")
 @click.option("--dry-run", is_flag=True, help="Print the plan and stop.")
-@_aws_options
+@aws_options
 def deploy(stage: str, dry_run: bool, region: str | None, profile: str | None, project: str) -> None:
     """Package STAGE, show the plan, apply it, print the URL. Re-running converges."""
     from .aws import AwsError
@@ -205,39 +115,39 @@ def deploy(stage: str, dry_run: bool, region: str | None, profile: str | None, p
     from .deploy.operations import deploy as run
     from .registry import RegistryError
 
-    settings = _stage(stage, project)
-    console = _console()
-    aws = _aws(settings, region, profile)
+    settings = load_stage(stage, project)
+    out = console()
+    aws = make_aws(settings, region, profile)
     try:
         bundle = build(settings)
         result = run(aws, settings, bundle.path, bundle.handler, dry_run,
-                     show_plan=lambda steps: _plan_table(steps, console, f"plan for {settings.project}-{stage}"),
-                     on_step=lambda i, s: console.print(
+                     show_plan=lambda steps: _plan_table(steps, out, f"plan for {settings.project}-{stage}"),
+                     on_step=lambda i, s: out.print(
                          f"  [{i + 1}] {s.action} {s.kind}: {s.name} ({s.reason})", highlight=False, markup=False))
     except (BuildError, DependencyError, AwsError, RegistryError) as exc:
         raise click.ClickException(str(exc)) from None
     uploads = sum(n for op, n in result.calls.items()
                   if op in ("lambda:CreateFunction", "lambda:UpdateFunctionCode"))
-    console.print(f"{sum(result.calls.values())} AWS calls ({result.writes} writes), "
+    out.print(f"{sum(result.calls.values())} AWS calls ({result.writes} writes), "
                   f"{'code uploaded' if uploads else 'no code uploaded'}")
     if dry_run:
         return
-    console.print(f"deployed: alias live -> version {result.version}")
+    out.print(f"deployed: alias live -> version {result.version}")
     if result.url:
         click.echo(result.url)
 
 
 @cli.command()
 @click.argument("stage")
-@_aws_options
+@aws_options
 def status(stage: str, region: str | None, profile: str | None, project: str) -> None:
     """What is deployed for STAGE, and how it differs from the settings and code."""
     from .aws import AwsError
     from .bundle import BuildError, DependencyError, build
     from .deploy.operations import status as read
 
-    settings = _stage(stage, project)
-    aws = _aws(settings, region, profile)
+    settings = load_stage(stage, project)
+    aws = make_aws(settings, region, profile)
     try:
         bundle = build(settings)
         st = read(aws, settings, bundle.path, bundle.handler)
@@ -265,15 +175,15 @@ def status(stage: str, region: str | None, profile: str | None, project: str) ->
 @click.argument("stage")
 @click.option("--to", "to", help="Version to point live at.")
 @click.option("-n", "back", type=int, default=1, show_default=True, help="Go back N versions.")
-@_aws_options
+@aws_options
 def rollback(stage: str, to: str | None, back: int, region: str | None, profile: str | None,
              project: str) -> None:
     """Point STAGE's alias live at an earlier version: code and configuration together."""
     from .aws import AwsError
     from .deploy.operations import rollback as run
 
-    settings = _stage(stage, project)
-    aws = _aws(settings, region, profile)
+    settings = load_stage(stage, project)
+    aws = make_aws(settings, region, profile)
     try:
         before, after = run(aws, settings, to, back)
     except AwsError as exc:
@@ -287,8 +197,8 @@ def _schedules(stage: str, region: str | None, profile: str | None, project: str
     from .deploy.operations import schedule_only
     from .registry import RegistryError
 
-    settings = _stage(stage, project)
-    aws = _aws(settings, region, profile)
+    settings = load_stage(stage, project)
+    aws = make_aws(settings, region, profile)
     try:
         bundle = build(settings)
         steps = schedule_only(aws, settings, bundle.path, bundle.handler, remove)
@@ -302,7 +212,7 @@ def _schedules(stage: str, region: str | None, profile: str | None, project: str
 
 @cli.command()
 @click.argument("stage")
-@_aws_options
+@aws_options
 def schedule(stage: str, region: str | None, profile: str | None, project: str) -> None:
     """Create or update STAGE's schedules (EventBridge rules) only; say what changed."""
     _schedules(stage, region, profile, project, remove=False)
@@ -310,7 +220,7 @@ def schedule(stage: str, region: str | None, profile: str | None, project: str) 
 
 @cli.command()
 @click.argument("stage")
-@_aws_options
+@aws_options
 def unschedule(stage: str, region: str | None, profile: str | None, project: str) -> None:
     """Remove STAGE's schedules; the function and its fronts stay."""
     _schedules(stage, region, profile, project, remove=True)
@@ -319,18 +229,18 @@ def unschedule(stage: str, region: str | None, profile: str | None, project: str
 @cli.command()
 @click.argument("stage")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
-@_aws_options
+@aws_options
 def undeploy(stage: str, yes: bool, region: str | None, profile: str | None, project: str) -> None:
     """Delete every resource of STAGE, and say what was deleted."""
     from .aws import AwsError
     from .deploy.operations import undeploy as run
 
-    settings = _stage(stage, project)
-    aws = _aws(settings, region, profile)
-    console = _console()
+    settings = load_stage(stage, project)
+    aws = make_aws(settings, region, profile)
+    out = console()
 
     def confirm(steps) -> bool:
-        _plan_table(steps, console, f"undeploy {settings.project}-{stage}")
+        _plan_table(steps, out, f"undeploy {settings.project}-{stage}")
         return yes or click.confirm("delete all of these?", default=False, err=True)
 
     try:
@@ -338,10 +248,17 @@ def undeploy(stage: str, yes: bool, region: str | None, profile: str | None, pro
     except AwsError as exc:
         raise click.ClickException(str(exc)) from None
     if not deleted:
-        console.print("nothing deleted")
+        out.print("nothing deleted")
     for step in deleted:
         click.echo(f"deleted {step.kind}: {step.name}")
 
+
+
+
+from .operate import invoke, manage, serve, tail  # noqa: E402 - commands of their own module
+
+for _command in (serve, invoke, manage, tail):
+    cli.add_command(_command)
 
 if __name__ == "__main__":
     cli()

@@ -105,5 +105,6 @@ def test_lz_invoke_local_prints_the_result(lz_env, bundle: Path, tmp_path: Path)
     bad = lz(lz_env, "invoke", "dev", "--local", "--event", str(tmp_path / "none.json"),
              "--project", str(project))
     assert bad.returncode != 0 and "none.json" in bad.stderr
-    remote = lz(lz_env, "invoke", "dev", "--event", str(event), "--project", str(project))
-    assert remote.returncode == 1 and "add --local" in remote.stderr
+    env = {k: v for k, v in lz_env.items() if k not in ("AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE")}
+    remote = lz(env, "invoke", "dev", "--event", str(event), "--project", str(project))  # no AWS here
+    assert remote.returncode == 1 and 'no AWS region: set "region" in lz_settings.json' in remote.stderr

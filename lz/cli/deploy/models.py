@@ -52,6 +52,7 @@ class Desired:
     task_retries: int = 0  # Lambda's MaximumRetryAttempts for async events (and the queue's)
     task_max_age: int | None = None
     task_bucket: str | None = None
+    allow_raw_invoke: bool = False
     tags: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -117,15 +118,10 @@ class Desired:
 
     @property
     def function_environment(self) -> dict[str, str]:
-        """The settings' environment plus what lz's runtime reads (task queue, task bucket)."""
-        env = dict(self.environment)
-        if self.task_queue:
-            env["LZ_TASK_QUEUE"] = self.task_queue_url
-        if self.task_queue_all:
-            env["LZ_TASK_QUEUE_ALL"] = "1"
-        if self.task_bucket:
-            env["LZ_TASK_BUCKET"] = self.task_bucket
-        return env
+        return runtime_environment(self.environment, task_bucket=self.task_bucket,
+                                   allow_raw_invoke=self.allow_raw_invoke,
+                                   task_queue_url=self.task_queue_url if self.task_queue else None,
+                                   task_queue_all=self.task_queue_all)
 
     def policy(self) -> dict:
         from .policy import execution_policy
@@ -149,6 +145,23 @@ class Desired:
         if self.tracing:
             arns.append("arn:aws:iam::aws:policy/AWSXRayDaemonWriteAccess")
         return sorted(set(arns))
+
+
+def runtime_environment(environment: dict[str, str], *, task_bucket: str | None = None,
+                        allow_raw_invoke: bool = False, task_queue_url: str | None = None,
+                        task_queue_all: bool = False) -> dict[str, str]:
+    """The function's environment: the settings' own, plus what lz's runtime reads (task queue,
+    task bucket, whether raw invoke is allowed). The local runtime uses the same."""
+    env = dict(environment)
+    if task_queue_url:
+        env["LZ_TASK_QUEUE"] = task_queue_url
+    if task_queue_all:
+        env["LZ_TASK_QUEUE_ALL"] = "1"
+    if task_bucket:
+        env["LZ_TASK_BUCKET"] = task_bucket
+    if allow_raw_invoke:
+        env["LZ_ALLOW_RAW_INVOKE"] = "1"
+    return env
 
 
 TRUST = {
@@ -175,7 +188,7 @@ def desired(stage: Stage, region: str, account: str, zip_path: Path, handler: st
         task_queue=bool(stage.tasks.get("queue")) or any(t.queue for t in registry.tasks),
         task_queue_all=bool(stage.tasks.get("queue")),
         task_retries=stage.tasks.get("retries", 0), task_max_age=stage.tasks.get("max_age"),
-        task_bucket=stage.task_bucket,
+        task_bucket=stage.task_bucket, allow_raw_invoke=stage.allow_raw_invoke,
         project=stage.project, stage=stage.name, region=region, account=account,
         runtime=stage.runtime, architecture=stage.architecture, handler=handler,
         memory=stage.memory, timeout=stage.timeout, environment=dict(stage.environment),

@@ -1,0 +1,110 @@
+"""Sending a command or an event to a stage's function, deployed (Lambda Invoke, RequestResponse,
+with the tail of its log) or built (the local runtime), and reading the answer the same way."""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..adapter.commands import INTERACTIVE
+from .aws import Aws, AwsError
+from .settings import Stage
+
+
+class InvokeError(Exception):
+    """The command cannot be sent as asked; the message says why."""
+
+
+@dataclass
+class Answer:
+    ok: bool
+    result: Any
+    log: list[str] = field(default_factory=list)
+    error: str | None = None
+
+
+def function_payload(function: str, args: str | None, kwargs: str | None) -> dict[str, Any]:
+    def parse(text: str | None, kind: type, flag: str) -> Any:
+        if text is None:
+            return kind()
+        try:
+            value = json.loads(text)
+        except ValueError as exc:
+            raise InvokeError(f"{flag} is not JSON: {exc}") from None
+        if not isinstance(value, kind):
+            raise InvokeError(f"{flag} must be a JSON {'list' if kind is list else 'object'}, got {text}")
+        return value
+
+    if "." not in function:
+        raise InvokeError(f"name the function as module.function (e.g. app.cleanup), got {function!r}")
+    return {"lz": "invoke", "function": function, "args": parse(args, list, "--args"),
+            "kwargs": parse(kwargs, dict, "--kwargs")}
+
+
+def raw_payload(stage: Stage, code: str) -> dict[str, Any]:
+    if not stage.allow_raw_invoke:
+        raise InvokeError(f'--raw is refused for stage "{stage.name}": it runs any Python in the function. '
+                          'Set "allow_raw_invoke": true for the stage in lz_settings.json (and deploy) to allow it')
+    return {"lz": "raw", "code": code}
+
+
+def manage_payload(args: list[str]) -> dict[str, Any]:
+    if not args:
+        raise InvokeError("name a Django management command, e.g. lz manage dev migrate")
+    if args[0] in INTERACTIVE:
+        raise InvokeError(f"manage {args[0]} needs a terminal ({INTERACTIVE[args[0]]}), which a Lambda "
+                          "invocation does not have")
+    return {"lz": "manage", "args": list(args)}
+
+
+def _failed(result: Any) -> str | None:
+    """The error an answer carries: a refusal ({"error"}) or a Lambda function error."""
+    if isinstance(result, dict):
+        if "errorMessage" in result:
+            return f"{result.get('errorType', 'Error')}: {result['errorMessage']}"
+        if isinstance(result.get("error"), str):
+            return result["error"]
+    return None
+
+
+def remote(aws: Aws, stage: Stage, payload: dict[str, Any]) -> Answer:
+    name = f"{stage.project}-{stage.name}"[:64]
+    with aws.explain(f"invoking {name}:live (is the stage deployed? lz status {stage.name})"):
+        response = aws.client("lambda").invoke(
+            FunctionName=name, Qualifier="live", InvocationType="RequestResponse", LogType="Tail",
+            Payload=json.dumps(payload).encode())
+    raw = response["Payload"].read()
+    try:
+        result = json.loads(raw) if raw else None
+    except ValueError:
+        result = raw.decode("utf-8", "replace")
+    log = base64.b64decode(response.get("LogResult") or "").decode("utf-8", "replace").splitlines()
+    error = _failed(result) or (f"the function failed ({response['FunctionError']})"
+                                if response.get("FunctionError") else None)
+    return Answer(error is None, result, log, error)
+
+
+def local(stage: Stage, bundle: Path, payload: dict[str, Any]) -> Answer:
+    from .local.runner import LocalFunction
+
+    with LocalFunction(bundle, stage.python_version, timeout=stage.timeout, environment=local_environment(stage),
+                       name=f"{stage.project}-{stage.name}"[:64]) as function:
+        invocation = function.invoke(payload)
+    result = invocation.result
+    error = None if invocation.ok else f"the function {invocation.describe()}"
+    return Answer(error is None and _failed(result) is None, result, invocation.log, error or _failed(result))
+
+
+def local_environment(stage: Stage) -> dict[str, str]:
+    """The stage's environment as deploy sets it (what the runtime reads included)."""
+    from .deploy.models import runtime_environment
+
+    return runtime_environment(stage.environment, task_bucket=stage.task_bucket,
+                               allow_raw_invoke=stage.allow_raw_invoke)
+
+
+__all__ = ["Answer", "AwsError", "InvokeError", "function_payload", "local", "manage_payload",
+           "raw_payload", "remote"]
