@@ -15,7 +15,11 @@ def apply(aws: Aws, steps: list[Step], want: Desired,
           on_step: Callable[[int, Step], None] = lambda index, step: None) -> None:
     for index, step in enumerate(steps):
         on_step(index, step)
-        BY_NAME[step.kind].apply(aws, step, want)
+        kind = BY_NAME[step.kind]
+        if step.action == "delete":
+            kind.delete(aws, step)
+        else:
+            kind.apply(aws, step, want)
 
 
 def teardown(aws: Aws, steps: list[Step],

@@ -1,7 +1,8 @@
 """One module per AWS resource kind, each with the same three functions:
 
     plan(aws, want) -> [Step]          what must change for this kind, from what exists now
-    apply(aws, step, want) -> None     carry out one of its steps
+    apply(aws, step, want) -> None     carry out one of its create/update/publish steps
+    delete(aws, step) -> None          carry out one of its delete steps (planned, or from teardown)
     teardown(aws, project, stage, region) -> [Step]   delete steps for what exists
 
 KINDS is the apply order (teardown runs it backwards).

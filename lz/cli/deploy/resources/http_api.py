@@ -83,9 +83,6 @@ def apply(aws: Aws, step: Step, want: Desired) -> None:
     client = aws.client("apigatewayv2")
     part = step.detail.get("part")
     with aws.explain(f"{step.action} {part or ''} of HTTP API {want.name}"):
-        if step.action == "delete":
-            delete(aws, step)
-            return
         if part == "api":
             client.create_api(Name=want.name, ProtocolType="HTTP", Tags=want.tags,
                               Description=f"lz: {want.project} {want.stage}",

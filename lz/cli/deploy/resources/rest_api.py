@@ -110,9 +110,6 @@ def apply(aws: Aws, step: Step, want: Desired) -> None:
     client = aws.client("apigateway")
     part = step.detail.get("part")
     with aws.explain(f"{step.action} {part or ''} of REST API {want.name}"):
-        if step.action == "delete":
-            delete(aws, step)
-            return
         if part == "api":
             api = client.create_rest_api(name=want.name, description=f"lz: {want.project} {want.stage}",
                                          binaryMediaTypes=list(want.binary_media_types),

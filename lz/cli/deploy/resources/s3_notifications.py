@@ -124,9 +124,6 @@ def _put(aws: Aws, bucket: str, function: str, entries: list[dict]) -> None:
 
 
 def apply(aws: Aws, step: Step, want: Desired) -> None:
-    if step.action == "delete":
-        delete(aws, step)
-        return
     bucket = step.detail["bucket"]
     _check_region(aws, bucket)
     if _sid(bucket) not in _permissions.statement_ids(aws, want.name):

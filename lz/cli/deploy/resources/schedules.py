@@ -80,7 +80,7 @@ def plan(aws: Aws, want: Desired) -> list[Step]:
             steps.append(Step(KIND, name, "update", "allow this rule to invoke the function", detail))
     for name in sorted(set(have) - set(wanted)):
         steps.append(Step(KIND, name, "delete", "its schedule is no longer in the code or settings",
-                          {"rule": name}))
+                          {"rule": name, "function": want.name}))
     return steps
 
 
@@ -88,9 +88,6 @@ def apply(aws: Aws, step: Step, want: Desired) -> None:
     events = aws.client("events")
     name = step.detail["rule"]
     with aws.explain(f"{step.action} EventBridge rule {name}"):
-        if step.action == "delete":
-            delete(aws, Step(KIND, name, "delete", step.reason, {"rule": name, "function": want.name}))
-            return
         rule = events.put_rule(Name=name, ScheduleExpression=step.detail["expression"],
                                State=step.detail["state"], Description=f"lz: {step.detail['function']}",
                                Tags=[{"Key": k, "Value": v} for k, v in want.tags.items()])

@@ -53,9 +53,6 @@ def plan(aws: Aws, want: Desired) -> list[Step]:
 
 
 def apply(aws: Aws, step: Step, want: Desired) -> None:
-    if step.action == "delete":
-        delete(aws, step)
-        return
     topic = step.detail["topic"]
     where = f" (@on_sns at {step.detail['origin']})" if step.detail.get("origin") else ""
     if _sid(topic) not in _permissions.statement_ids(aws, want.name):

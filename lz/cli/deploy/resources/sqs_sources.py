@@ -57,9 +57,6 @@ def plan(aws: Aws, want: Desired) -> list[Step]:
 
 
 def apply(aws: Aws, step: Step, want: Desired) -> None:
-    if step.action == "delete":
-        delete(aws, step)
-        return
     lam = aws.client("lambda")
     where = f" (@on_sqs at {step.detail['origin']})" if step.detail.get("origin") else ""
     with aws.explain(f"connecting SQS queue {step.detail['queue']} to {want.name}{where}; "

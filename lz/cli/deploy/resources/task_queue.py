@@ -77,9 +77,6 @@ def plan(aws: Aws, want: Desired) -> list[Step]:
 
 
 def apply(aws: Aws, step: Step, want: Desired) -> None:
-    if step.action == "delete":
-        delete(aws, step)
-        return
     sqs = aws.client("sqs")
     name = step.detail["queue"]
     attributes = wanted(want)[name]

@@ -47,18 +47,12 @@ def apply(aws: Aws, step: Step, want: Desired) -> None:
     lam = aws.client("lambda")
     with aws.explain(f"{step.action} the Function URL of {want.name}"):
         if step.detail.get("part") == "permission":
-            if step.action == "create":
-                lam.add_permission(FunctionName=want.name, Qualifier=ALIAS, StatementId=SID,
-                                   Action="lambda:InvokeFunctionUrl", Principal="*",
-                                   FunctionUrlAuthType="NONE")
-            else:
-                _permissions.remove(aws, want.name, SID)
+            lam.add_permission(FunctionName=want.name, Qualifier=ALIAS, StatementId=SID,
+                               Action="lambda:InvokeFunctionUrl", Principal="*", FunctionUrlAuthType="NONE")
         elif step.action == "create":
             lam.create_function_url_config(FunctionName=want.name, Qualifier=ALIAS, AuthType=want.url_auth)
-        elif step.action == "update":
-            lam.update_function_url_config(FunctionName=want.name, Qualifier=ALIAS, AuthType=want.url_auth)
         else:
-            delete(aws, Step(KIND, want.name, "delete", step.reason))
+            lam.update_function_url_config(FunctionName=want.name, Qualifier=ALIAS, AuthType=want.url_auth)
 
 
 def teardown(aws: Aws, project: str, stage: str, region: str) -> list[Step]:
@@ -67,8 +61,11 @@ def teardown(aws: Aws, project: str, stage: str, region: str) -> list[Step]:
 
 
 def delete(aws: Aws, step: Step) -> None:
+    """The URL and its public permission; or (part "permission") the permission alone."""
     function = step.name.removesuffix(" URL")
     _permissions.remove(aws, function, SID)
+    if step.detail.get("part") == "permission":
+        return
     with aws.explain(f"deleting the Function URL of {function}"):
         try:
             aws.client("lambda").delete_function_url_config(FunctionName=function, Qualifier=ALIAS)
