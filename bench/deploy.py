@@ -37,6 +37,12 @@ def main() -> None:
             env = {**os.environ, "AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}",
                    "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench",
                    "AWS_DEFAULT_REGION": "us-east-1", "LZ_CACHE_DIR": str(Path(tmp) / "cache")}
+            import boto3
+
+            # the example's @on_s3 bucket is the user's own: it exists before lz deploys
+            boto3.client("s3", endpoint_url=env["AWS_ENDPOINT_URL"], region_name="us-east-1",
+                         aws_access_key_id="bench", aws_secret_access_key="bench").create_bucket(
+                Bucket="example-flask-uploads-dev")
             cmd = [sys.executable, "-m", "lz.cli.main", "deploy", "dev", "--project", str(project)]
             runs = []
             for label in ["first deploy", "unchanged redeploy", "unchanged redeploy", "unchanged redeploy"]:
