@@ -136,6 +136,8 @@ def build_scope(request: Request, state: dict[str, Any] | None) -> dict[str, Any
         if pair is None and (pair := _header_pair(item)) is None:
             continue
         headers.append(pair)
+    if request.cookie is not None:
+        headers.append((b"cookie", _latin1(request.cookie)))
     scope["headers"] = headers
     scope["method"] = request.method
     if request.scheme != "https":

@@ -63,15 +63,36 @@ def quote(text: str) -> str:
     return "".join(map(_QUOTE.__getitem__, text.encode("utf-8", "surrogatepass")))
 
 
+_QUOTED: dict[str, str] = {}
+
+
+def _quoted(text: str) -> str:
+    quoted = quote(text)
+    if len(_QUOTED) >= 4096:  # client-chosen strings: keep the cache bounded
+        _QUOTED.clear()
+    _QUOTED[text] = quoted
+    return quoted
+
+
 def encode_query(params: dict[str, Any]) -> str:
-    """Rebuild a query string from API Gateway's already-decoded multi-value map."""
+    """Rebuild a query string from API Gateway's already-decoded multi-value map. Keys and values
+    recur (page=2, sort=name...), so each one's encoding is remembered."""
     parts = []
+    cache = _QUOTED
     for key, values in params.items():
-        key = quote(key)
+        qkey = cache.get(key)
+        if qkey is None:
+            qkey = _quoted(key)
         if isinstance(values, str):
             values = (values,)
         for value in values or ():
-            parts.append(f"{key}={quote(value)}" if value is not None else key)
+            if value is None:
+                parts.append(qkey)
+                continue
+            qvalue = cache.get(value)
+            if qvalue is None:
+                qvalue = _quoted(value)
+            parts.append(qkey + "=" + qvalue)
     return "&".join(parts)
 
 

@@ -87,6 +87,7 @@ class Request:
         "event",
         "context",
         "multi",
+        "cookie",
     )
 
     def __init__(
@@ -105,6 +106,7 @@ class Request:
         event: dict[str, Any],
         context: Any,
         multi: bool = True,
+        cookie: str | None = None,
     ) -> None:
         self.source = source
         self.method = method
@@ -121,6 +123,8 @@ class Request:
         self.context = context
         # ALB only: whether the target group has multi-value headers on (it changes the answer).
         self.multi = multi
+        # HTTP API 2.0: the Cookie header rebuilt from cookies[] (then not among `headers`).
+        self.cookie = cookie
 
 
 class Response:

@@ -50,6 +50,23 @@ def _native(text: str) -> str:
         return text.encode("utf-8", "surrogatepass").decode("latin-1")
 
 
+_PAIRS: dict[tuple[str, str], tuple[str, str]] = {}
+
+
+def _environ_pair(item: tuple[str, str]) -> tuple[str, str]:
+    """(environ key, native value) of a header, remembered: most header pairs (Host, Accept, the
+    X-Forwarded ones...) recur request after request. ('', '') for a header the environ skips."""
+    name, value = item
+    if type(name) is not str or type(value) is not str:
+        return "", ""
+    key = _cgi_key(name)
+    pair = (key, value if value.isascii() else _native(value)) if key else ("", "")
+    if len(_PAIRS) >= 2048:  # client-chosen values: keep the cache bounded
+        _PAIRS.clear()
+    _PAIRS[item] = pair
+    return pair
+
+
 # The keys every environ has, in one table copied per request: a copy of a ready dict is cheaper
 # than building an 18-key literal, and the constant entries come along for free.
 _TEMPLATE: dict[str, Any] = {
@@ -98,19 +115,23 @@ def build_environ(request: Request) -> dict[str, Any]:
         environ["wsgi.url_scheme"] = request.scheme
     environ["aws.event"] = request.event
     environ["aws.context"] = request.context
-    cache = _CGI
-    for name, value in request.headers:
-        key = cache.get(name)
-        if key is None:
-            key = _cgi_key(name)
-        if not key or type(value) is not str:
+    pairs = _PAIRS
+    for item in request.headers:
+        try:
+            key, value = pairs[item]
+        except KeyError:
+            key, value = _environ_pair(item)
+        except TypeError:  # a value that is not text (a list, say): not a header we can pass on
             continue
-        if not value.isascii():
-            value = _native(value)
+        if not key:
+            continue
         if key in environ:
             environ[key] += ("; " if key == "HTTP_COOKIE" else ", ") + value
         else:
             environ[key] = value
+    cookie = request.cookie
+    if cookie is not None:
+        environ["HTTP_COOKIE"] = cookie if cookie.isascii() else _native(cookie)
     return environ
 
 
@@ -138,30 +159,36 @@ def _check_headers(headers: Any) -> list[tuple[str, str]]:
             headers = list(headers)
         except TypeError:
             raise AppError(f"WSGI headers must be a list, got {type(headers).__name__}") from None
-    for header in headers:
-        if (
-            type(header) is not tuple
-            or len(header) != 2
-            or type(header[0]) is not str
-            or type(header[1]) is not str
-        ):
-            raise AppError(f"WSGI header must be a (str, str) tuple, got {header!r}")
+    try:
+        for name, value in headers:  # unpacking checks the pair: the cheapest test there is
+            if type(name) is not str or type(value) is not str:
+                raise TypeError
+    except (TypeError, ValueError):
+        bad = next(h for h in headers if type(h) is not tuple or len(h) != 2
+                   or type(h[0]) is not str or type(h[1]) is not str)
+        raise AppError(f"WSGI header must be a (str, str) tuple, got {bad!r}") from None
     return headers
+
+
+class _StartResponse:
+    """PEP 3333's start_response for one request. Nothing is sent before the app returns, so a
+    second call (error pages, the exc_info case) simply replaces the first."""
+
+    __slots__ = ("status", "headers", "chunks")
+
+    def __call__(self, status: str, headers: list[tuple[str, str]], exc_info: Any = None):
+        self.status = status
+        self.headers = headers
+        return self.chunks.append
 
 
 class WSGIAdapter(Adapter):
     """Serve a WSGI app from Lambda HTTP events: `handler = WSGIAdapter(app)`."""
 
     def run(self, request: Request) -> Response:
-        chunks: list[bytes] = []
-        started: list[Any] = []
-
-        def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None):
-            # Nothing is sent before the app returns, so a second call (error pages, PEP 3333's
-            # exc_info case) simply replaces the first.
-            started[:] = (status, headers)
-            return chunks.append
-
+        start_response = _StartResponse()  # no __init__: two stores here cost less than a call
+        start_response.status = None
+        start_response.chunks = chunks = []
         result = self.app(build_environ(request), start_response)
         if type(result) is list and not chunks:
             chunks = result  # the common case; a list has no close() to call
@@ -173,9 +200,9 @@ class WSGIAdapter(Adapter):
                 close: Callable[[], Any] | None = getattr(result, "close", None)
                 if close is not None:
                     close()
-        if not started:
+        status = start_response.status
+        if status is None:
             raise AppError("WSGI app returned without calling start_response")
-        status, headers = started
         code = _STATUS.get(status) if type(status) is str else None
         if code is None:
             code = _status_code(status)
@@ -184,4 +211,4 @@ class WSGIAdapter(Adapter):
         except TypeError:
             bad = next(c for c in chunks if not isinstance(c, (bytes, bytearray, memoryview)))
             raise AppError(f"WSGI app yielded {type(bad).__name__}, expected bytes") from None
-        return Response(code, _check_headers(headers), body)
+        return Response(code, _check_headers(start_response.headers), body)

@@ -8,15 +8,24 @@ from ..events import BadRequest
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, Iterable
 
 
-def header_list(event: dict[str, Any]) -> tuple[list[tuple[str, str]], dict[str, Any]]:
+def header_list(event: dict[str, Any]) -> tuple[Iterable[tuple[str, str]], dict[str, Any]]:
     """Request headers of a 1.0-shaped event (`multiValueHeaders` wins), and the map they came from."""
     multi = event.get("multiValueHeaders")
     if multi:
         if type(multi) is not dict:
             raise BadRequest("multiValueHeaders must be an object")
+        single = event.get("headers")
+        # API Gateway sends both maps; when no header repeats they say the same thing, and the
+        # single map's items can be passed on as they are (the usual case: no list to build).
+        if type(single) is dict and len(single) == len(multi):
+            try:
+                if sum(map(len, multi.values())) == len(multi) and single.keys() == multi.keys():
+                    return single.items(), single  # type: ignore[return-value]
+            except TypeError:  # a value that is not a list: the loop below sorts it out
+                pass
         out = []
         for name, values in multi.items():
             if type(values) is list:
@@ -32,7 +41,7 @@ def header_list(event: dict[str, Any]) -> tuple[list[tuple[str, str]], dict[str,
         return [], {}
     if type(single) is not dict:
         raise BadRequest("headers must be an object")
-    return list(single.items()), single
+    return single.items(), single  # type: ignore[return-value]  # a view: the front ends iterate it
 
 
 _SERVER_HEADERS = ("x-forwarded-proto", "host", "x-forwarded-port")

@@ -18,6 +18,9 @@ if TYPE_CHECKING:
     from typing import Any
 
 
+_PORTS = {"443": 443, "80": 80}
+
+
 def _is_v2(event: dict[str, Any]) -> dict[str, Any] | None:
     """The requestContext of a 2.0 event, else None."""
     rc = event.get("requestContext")
@@ -37,21 +40,37 @@ class HttpV2:
     has_stage = True
 
     def matches(self, event: dict[str, Any]) -> bool:
-        rc = event.get("requestContext")
-        if event.get("version") != "2.0" or type(rc) is not dict or "http" not in rc:
-            return False
-        domain = rc.get("domainName")
+        try:
+            if event["version"] != "2.0":
+                return False
+            rc = event["requestContext"]
+            if "http" not in rc:
+                return False
+            domain = rc["domainName"]
+        except (KeyError, TypeError):
+            rc = event.get("requestContext")
+            if event.get("version") != "2.0" or type(rc) is not dict or "http" not in rc:
+                return False
+            domain = rc.get("domainName")
         return not (type(domain) is str and ".lambda-url." in domain)
 
     def parse(self, event: dict[str, Any], context: Any, options: Options) -> Request:
         # The hot path: plain lookups with inline type checks; the helpers only run to say what
         # is wrong with a malformed event.
-        rc = event.get("requestContext")
-        http = rc.get("http") if type(rc) is dict else None
-        method = http.get("method") if type(http) is dict else None
-        path = event.get("rawPath") or "/"
-        query = event.get("rawQueryString") or ""
-        hmap = event.get("headers")
+        try:  # subscripts: cheaper than .get(), and every key is there in a real event
+            rc = event["requestContext"]
+            http = rc["http"]
+            method = http["method"]
+            path = event["rawPath"] or "/"
+            query = event["rawQueryString"] or ""
+            hmap = event["headers"]
+        except (KeyError, TypeError):
+            rc = event.get("requestContext")
+            http = rc.get("http") if type(rc) is dict else None
+            method = http.get("method") if type(http) is dict else None
+            path = event.get("rawPath") or "/"
+            query = event.get("rawQueryString") or ""
+            hmap = event.get("headers")
         if type(method) is not str or type(path) is not str or type(query) is not str:
             rc = section(event, "requestContext")
             string(section(rc, "http"), "method")
@@ -60,24 +79,32 @@ class HttpV2:
         if type(hmap) is not dict:
             hmap = section(event, "headers")
 
+        headers = hmap.items()  # a view: the front ends only iterate it
         cookies = event.get("cookies")
+        cookie = None
         if cookies:
+            # cookies[] becomes one Cookie header, which the front ends add after `headers`
             if type(cookies) is not list:
                 raise BadRequest("cookies must be a list")
-            headers = [h for h in hmap.items() if h[0] != "cookie"]
-            headers.append(("cookie", "; ".join([c for c in cookies if type(c) is str])))
-        else:
-            headers = hmap.items()  # a view: the front ends only iterate it
+            try:
+                cookie = "; ".join(cookies)
+            except TypeError:
+                cookie = "; ".join([c for c in cookies if type(c) is str])
+            if "cookie" in hmap:
+                headers = [h for h in headers if h[0] != "cookie"]
 
-        scheme = hmap.get("x-forwarded-proto")
-        host = hmap.get("host")
-        port = hmap.get("x-forwarded-port")
-        if type(scheme) is not str or type(host) is not str or type(port) is not str:
-            scheme, host, port = server(hmap)
-        elif ":" in host or not port.isdigit():
+        try:
+            scheme = hmap["x-forwarded-proto"]
+            host = hmap["host"]
+            port = hmap["x-forwarded-port"]
+        except KeyError:
             scheme, host, port = server(hmap)
         else:
-            port = int(port)
+            if type(scheme) is not str or type(host) is not str or type(port) is not str \
+                    or ":" in host or not port.isdigit():
+                scheme, host, port = server(hmap)
+            else:
+                port = _PORTS.get(port) or int(port)
 
         script_name = ""
         base = options.base_path
@@ -94,7 +121,7 @@ class HttpV2:
         return Request(
             self, method, path, script_name, query, headers,
             decode_body(event) if event.get("body") else b"",
-            client if type(client) is str else None, scheme, host, port, event, context,
+            client if type(client) is str else None, scheme, host, port, event, context, True, cookie,
         )
 
     def encode(self, response: Response, request: Request, options: Options) -> dict[str, Any]:

@@ -24,6 +24,9 @@ if TYPE_CHECKING:
     from typing import Any
 
 
+_PORTS = {"443": 443, "80": 80}
+
+
 def split_prefix(path: str, prefix: str) -> str | None:
     """`path` without `prefix` when it starts with that whole segment, else None."""
     if path.startswith(prefix):
@@ -54,7 +57,13 @@ class RestV1:
         if type(rc) is not dict:
             rc = section(event, "requestContext")
         headers, hmap = header_list(event)
-        scheme, host, port = server(hmap)
+        # The spellings API Gateway passes from HTTP/1.1 clients first; anything else: server()
+        scheme, host, port = hmap.get("X-Forwarded-Proto"), hmap.get("Host"), hmap.get("X-Forwarded-Port")
+        if type(scheme) is str and type(host) is str and type(port) is str and ":" not in host \
+                and port.isdigit():
+            port = _PORTS.get(port) or int(port)
+        else:
+            scheme, host, port = server(hmap)
 
         script_name = ""
         stage = rc.get("stage")
