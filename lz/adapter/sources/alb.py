@@ -8,7 +8,7 @@ the right-most X-Forwarded-For entry: ALB appends it, anything to its left is th
 
 from __future__ import annotations
 
-from ..codec import ALB_LIMIT, check_size, decode_body, encode_body
+from ..codec import ALB_LIMIT, SIZE_CHECK_FROM, check_size, decode_body, encode_body
 from ..events import BadRequest, Options, Request, Response
 from .common import header_list, multi_headers, server, single_headers, string
 from .rest_v1 import split_prefix
@@ -54,8 +54,11 @@ class Alb:
         return isinstance(rc, dict) and "elb" in rc
 
     def parse(self, event: dict[str, Any], context: Any, options: Options) -> Request:
-        method = string(event, "httpMethod")
-        path = string(event, "path", "/") or "/"
+        method = event.get("httpMethod")
+        path = event.get("path") or "/"
+        if type(method) is not str or type(path) is not str:
+            method = string(event, "httpMethod")
+            path = string(event, "path", "/") or "/"
         multi = type(event.get("multiValueHeaders")) is dict
         headers, hmap = header_list(event)
         scheme, host, port = server(hmap)
@@ -74,10 +77,16 @@ class Alb:
             raise BadRequest("queryStringParameters must be an object")
         query = _raw_query(params) if params else ""
 
-        client = None
-        for name, value in headers:  # already joined: the right-most entry is ALB's own
-            if name.lower() == "x-forwarded-for":
-                client = value.rsplit(",", 1)[-1].strip() or None
+        # the right-most X-Forwarded-For entry is the one ALB itself added
+        forwarded = hmap.get("x-forwarded-for")  # ALB sends header names in lower case
+        if type(forwarded) is list:
+            forwarded = ", ".join([v for v in forwarded if type(v) is str])
+        if type(forwarded) is not str:
+            forwarded = None
+            for name, value in headers:  # an odd spelling: look through them all
+                if type(name) is str and name.lower() == "x-forwarded-for" and type(value) is str:
+                    forwarded = value
+        client = (forwarded.rsplit(",", 1)[-1].strip() or None) if forwarded else None
 
         return Request(
             self,
@@ -120,7 +129,8 @@ class Alb:
             body, b64 = "", False
         result["body"] = body
         result["isBase64Encoded"] = b64
-        check_size(result, body, self.limit, "ALB 1 MB response")
+        if len(body) > SIZE_CHECK_FROM:
+            check_size(result, body, self.limit, "ALB 1 MB response")
         return result
 
     def fallback_request(self, event: dict[str, Any], context: Any) -> Request:
