@@ -126,16 +126,20 @@ def build_scope(request: Request, state: dict[str, Any] | None) -> dict[str, Any
     if "%" in raw or not raw.isascii():
         path = unquote_to_bytes(raw).decode("utf-8", "replace")
     root = request.script_name
-    pairs = _PAIRS
-    headers = []
-    for item in request.headers:
-        try:
-            pair = pairs.get(item)
-        except TypeError:  # a value that is not text (a list, say): not a header we can pass on
-            continue
-        if pair is None and (pair := _header_pair(item)) is None:
-            continue
-        headers.append(pair)
+    get = _PAIRS.get
+    try:  # one comprehension: the common case, every pair already known or at least hashable
+        headers = [get(item) or _header_pair(item) for item in request.headers]
+        if None in headers:
+            headers = [pair for pair in headers if pair is not None]
+    except TypeError:  # a value that is not text (a list, say): not a header we can pass on
+        headers = []
+        for item in request.headers:
+            try:
+                pair = get(item) or _header_pair(item)
+            except TypeError:
+                continue
+            if pair is not None:
+                headers.append(pair)
     if request.cookie is not None:
         headers.append((b"cookie", _latin1(request.cookie)))
     scope["headers"] = headers

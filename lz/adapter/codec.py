@@ -170,11 +170,15 @@ def encode_body(
 
     `encoded`: the response had a Content-Encoding (gzip text is still binary).
     """
-    if not encoded and is_text(content_type, options):
-        try:
-            return body.decode("utf-8"), False
-        except UnicodeDecodeError:
-            pass
+    if not encoded and content_type:
+        text = options.text_cache.get(content_type)  # is_text's cache, without the call
+        if text is None:
+            text = is_text(content_type, options)
+        if text:
+            try:
+                return body.decode("utf-8"), False
+            except UnicodeDecodeError:
+                pass
     return binascii.b2a_base64(body, newline=False).decode("ascii"), True
 
 

@@ -67,6 +67,28 @@ def _environ_pair(item: tuple[str, str]) -> tuple[str, str]:
     return pair
 
 
+class _EmptyInput:
+    """wsgi.input of a request without a body: always at its end, so it holds no state and one
+    instance serves every such request (most GETs), instead of a new BytesIO each time."""
+
+    __slots__ = ()
+
+    def read(self, size: int = -1) -> bytes:
+        return b""
+
+    def readline(self, size: int = -1) -> bytes:
+        return b""
+
+    def readlines(self, hint: int = -1) -> list[bytes]:
+        return []
+
+    def __iter__(self) -> Any:
+        return iter(())
+
+
+_EMPTY_INPUT = _EmptyInput()
+
+
 # The keys every environ has, in one table copied per request: a copy of a ready dict is cheaper
 # than building an 18-key literal, and the constant entries come along for free.
 _TEMPLATE: dict[str, Any] = {
@@ -81,7 +103,7 @@ _TEMPLATE: dict[str, Any] = {
     "REMOTE_ADDR": "127.0.0.1",
     "wsgi.version": (1, 0),
     "wsgi.url_scheme": "https",
-    "wsgi.input": None,
+    "wsgi.input": _EMPTY_INPUT,
     "wsgi.errors": sys.stderr,
     "wsgi.multithread": False,
     "wsgi.multiprocess": False,
@@ -102,7 +124,7 @@ def build_environ(request: Request) -> dict[str, Any]:
     body = request.body
     if body:
         environ["CONTENT_LENGTH"] = str(len(body))
-    environ["wsgi.input"] = BytesIO(body)
+        environ["wsgi.input"] = BytesIO(body)
     environ["REQUEST_METHOD"] = request.method
     environ["SCRIPT_NAME"] = request.script_name
     environ["SERVER_NAME"] = request.host
