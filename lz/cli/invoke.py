@@ -71,7 +71,7 @@ def _failed(result: Any) -> str | None:
 
 
 def remote(aws: Aws, stage: Stage, payload: dict[str, Any]) -> Answer:
-    name = f"{stage.project}-{stage.name}"[:64]
+    name = stage.function_name
     with aws.explain(f"invoking {name}:live (is the stage deployed? lz status {stage.name})"):
         response = aws.client("lambda").invoke(
             FunctionName=name, Qualifier="live", InvocationType="RequestResponse", LogType="Tail",
@@ -91,7 +91,7 @@ def local(stage: Stage, bundle: Path, payload: dict[str, Any]) -> Answer:
     from .local.runner import LocalFunction
 
     with LocalFunction(bundle, stage.python_version, timeout=stage.timeout, environment=local_environment(stage),
-                       name=f"{stage.project}-{stage.name}"[:64]) as function:
+                       name=stage.function_name) as function:
         invocation = function.invoke(payload)
     result = invocation.result
     error = None if invocation.ok else f"the function {invocation.describe()}"

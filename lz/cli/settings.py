@@ -24,6 +24,12 @@ class SettingsError(Exception):
     """A settings file that cannot be used; the message says what and how to fix it."""
 
 
+def function_name(project: str, stage: str) -> str:
+    """PROJECT-STAGE (64 characters at most): the deployed function's name, and the stem of its
+    role's, log group's, API's and task queue's names."""
+    return f"{project}-{stage}"[:64]
+
+
 @dataclass(frozen=True)
 class Stage:
     """One stage's settings, validated, with defaults filled in."""
@@ -64,6 +70,10 @@ class Stage:
     tasks: dict[str, Any] = field(default_factory=dict)
     task_bucket: str | None = None
     allow_raw_invoke: bool = False
+
+    @property
+    def function_name(self) -> str:
+        return function_name(self.project, self.name)
 
     @property
     def python_version(self) -> str:

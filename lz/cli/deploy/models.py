@@ -9,10 +9,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..aws import TAG_PROJECT, TAG_STAGE
-from ..settings import Stage
+from ..settings import Stage, function_name
 
 ALIAS = "live"
 DIRECT_UPLOAD_LIMIT = 50 * 1024 * 1024  # Lambda takes bigger zips only from S3
+
+
+def task_queue_names(project: str, stage: str) -> tuple[str, str]:
+    """The stage's SQS task queue and its dead-letter queue."""
+    queue = f"{function_name(project, stage)}-tasks"
+    return queue, f"{queue}-dlq"
+
+
+def alias_arn_of(region: str, account: str, project: str, stage: str) -> str:
+    return f"arn:aws:lambda:{region}:{account}:function:{function_name(project, stage)}:{ALIAS}"
 
 
 @dataclass(frozen=True)
@@ -58,7 +68,7 @@ class Desired:
     @property
     def name(self) -> str:
         """Function, role, log group and API name: PROJECT-STAGE (64 characters at most)."""
-        return f"{self.project}-{self.stage}"[:64]
+        return function_name(self.project, self.stage)
 
     @property
     def role_name(self) -> str:
@@ -95,11 +105,11 @@ class Desired:
 
     @property
     def task_queue_name(self) -> str:
-        return f"{self.name}-tasks"[:74]
+        return task_queue_names(self.project, self.stage)[0]
 
     @property
     def task_dlq_name(self) -> str:
-        return f"{self.task_queue_name}-dlq"
+        return task_queue_names(self.project, self.stage)[1]
 
     @property
     def task_queue_url(self) -> str:

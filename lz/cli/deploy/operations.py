@@ -64,7 +64,7 @@ def schedule_only(aws: Aws, stage: Stage, zip_path: Path, handler: str, remove: 
     """`lz schedule` / `lz unschedule`: converge (or delete) the stage's rules, nothing else."""
     from .resources import schedules
 
-    if function._get(aws, f"{stage.project}-{stage.name}"[:64], ALIAS) is None:
+    if function._get(aws, stage.function_name, ALIAS) is None:
         raise AwsError(f"{stage.project}-{stage.name} is not deployed: run lz deploy {stage.name} first")
     if remove:
         steps = [Step(s.kind, s.name, s.action, "lz unschedule (the function stays)", s.detail)
@@ -114,7 +114,7 @@ class Status:
 
 
 def status(aws: Aws, stage: Stage, zip_path: Path | None, handler: str) -> Status:
-    name = f"{stage.project}-{stage.name}"[:64]
+    name = stage.function_name
     live = function._get(aws, name, ALIAS)
     if live is None:
         return Status(name, False)
@@ -137,7 +137,7 @@ def status(aws: Aws, stage: Stage, zip_path: Path | None, handler: str) -> Statu
 
 def rollback(aws: Aws, stage: Stage, to: str | None, back: int) -> tuple[str, str]:
     """Point `live` at an earlier version: `to`, or `back` published versions before the current."""
-    name = f"{stage.project}-{stage.name}"[:64]
+    name = stage.function_name
     current = live_version(aws, name)
     if current is None:
         raise AwsError(f"{name} has no alias {ALIAS}: is the stage deployed? (lz status {stage.name})")

@@ -158,7 +158,7 @@ def serve_bundle(settings: Any, front: str | None, api_stage: str | None, host: 
         environment = {**local_environment(settings), "LZ_TASKS": os.environ.get("LZ_TASKS", "thread")}
         function = LocalFunction(bundle.path, settings.python_version, timeout=settings.timeout,
                                  environment=environment,
-                                 name=f"{settings.project}-{settings.name}"[:64])
+                                 name=settings.function_name)
     except (BuildError, DependencyError, LocalRuntimeError) as exc:
         raise ServeError(str(exc)) from None
     lock = threading.Lock()  # one execution environment: one invocation at a time, as on Lambda

@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 
 from ...aws import Aws, not_found
-from ..models import ALIAS, Desired
+from ..models import ALIAS, Desired, function_name
 from ..steps import Step
 
 KIND = "function"
@@ -226,7 +226,7 @@ def apply(aws: Aws, step: Step, want: Desired) -> None:
 
 
 def teardown(aws: Aws, project: str, stage: str, region: str) -> list[Step]:
-    name = f"{project}-{stage}"[:64]
+    name = function_name(project, stage)
     return [Step(KIND, name, "delete", "undeploy (its versions and alias go with it)")] \
         if _get(aws, name) else []
 

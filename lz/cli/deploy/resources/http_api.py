@@ -5,7 +5,7 @@ for this API alone to invoke the function. Removed when the stage switches to an
 from __future__ import annotations
 
 from ...aws import TAG_PROJECT, TAG_STAGE, Aws
-from ..models import ALIAS, Desired
+from ..models import ALIAS, Desired, function_name
 from ..steps import Step
 from . import _permissions
 
@@ -110,7 +110,7 @@ def apply(aws: Aws, step: Step, want: Desired) -> None:
 
 
 def teardown(aws: Aws, project: str, stage: str, region: str) -> list[Step]:
-    name = f"{project}-{stage}"[:64]
+    name = function_name(project, stage)
     return [Step(KIND, name, "delete", "undeploy", {"project": project, "stage": stage})] \
         if _find(aws, name, project, stage) else []
 

@@ -14,7 +14,7 @@ import hashlib
 import re
 
 from ...aws import Aws, AwsError
-from ..models import Desired
+from ..models import Desired, function_name
 from ..steps import Step
 from . import _permissions
 
@@ -134,7 +134,7 @@ def apply(aws: Aws, step: Step, want: Desired) -> None:
 
 
 def teardown(aws: Aws, project: str, stage: str, region: str) -> list[Step]:
-    function = f"{project}-{stage}"[:64]
+    function = function_name(project, stage)
     return [Step(KIND, bucket, "delete", "undeploy", {"bucket": bucket, "function": function})
             for bucket in sorted(_connected(aws, function))]
 
@@ -150,7 +150,7 @@ def delete(aws: Aws, step: Step) -> None:
 
 
 def listing(aws: Aws, project: str, stage: str, region: str) -> list[tuple[str, str, str]]:
-    function = f"{project}-{stage}"[:64]
+    function = function_name(project, stage)
     rows = []
     for bucket in sorted(_connected(aws, function)):
         try:

@@ -9,7 +9,7 @@ import json
 import re
 
 from ...aws import TAG_PROJECT, TAG_STAGE, Aws, not_found
-from ..models import ALIAS, Desired
+from ..models import ALIAS, Desired, function_name
 from ..steps import Step
 from . import _permissions
 
@@ -101,7 +101,7 @@ def apply(aws: Aws, step: Step, want: Desired) -> None:
 
 
 def teardown(aws: Aws, project: str, stage: str, region: str) -> list[Step]:
-    function = f"{project}-{stage}"[:64]
+    function = function_name(project, stage)
     return [Step(KIND, name, "delete", "undeploy", {"rule": name, "function": function})
             for name in sorted(_existing(aws, project, stage))]
 

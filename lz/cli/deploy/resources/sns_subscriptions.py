@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from ...aws import Aws, not_found
-from ..models import Desired
+from ..models import Desired, alias_arn_of, function_name
 from ..steps import Step
 from . import _permissions
 
@@ -65,8 +65,8 @@ def apply(aws: Aws, step: Step, want: Desired) -> None:
 
 
 def teardown(aws: Aws, project: str, stage: str, region: str) -> list[Step]:
-    function = f"{project}-{stage}"[:64]
-    endpoint = f"arn:aws:lambda:{region}:{aws.account}:function:{function}:live"
+    function = function_name(project, stage)
+    endpoint = alias_arn_of(region, aws.account, project, stage)
     return [Step(KIND, arn.rsplit(":", 1)[-1], "delete", "undeploy",
                  {"topic": arn, "function": function, "endpoint": endpoint})
             for arn in sorted(_connected(aws, function))]
@@ -80,8 +80,8 @@ def delete(aws: Aws, step: Step) -> None:
 
 
 def listing(aws: Aws, project: str, stage: str, region: str) -> list[tuple[str, str, str]]:
-    function = f"{project}-{stage}"[:64]
-    endpoint = f"arn:aws:lambda:{region}:{aws.account}:function:{function}:live"
+    function = function_name(project, stage)
+    endpoint = alias_arn_of(region, aws.account, project, stage)
     return [("sns", arn.rsplit(":", 1)[-1],
              "subscribed" if _subscriptions(aws, arn, endpoint) else "permission only (not subscribed)")
             for arn in sorted(_connected(aws, function))]

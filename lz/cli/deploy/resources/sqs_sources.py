@@ -5,7 +5,7 @@ failed come back. The role's read grant on each queue is in the policy (deploy/p
 from __future__ import annotations
 
 from ...aws import Aws, not_found
-from ..models import Desired
+from ..models import Desired, alias_arn_of
 from ..steps import Step
 
 KIND = "sqs"
@@ -71,8 +71,7 @@ def apply(aws: Aws, step: Step, want: Desired) -> None:
 
 
 def teardown(aws: Aws, project: str, stage: str, region: str) -> list[Step]:
-    name = f"{project}-{stage}"[:64]
-    alias_arn = f"arn:aws:lambda:{region}:{aws.account}:function:{name}:live"
+    alias_arn = alias_arn_of(region, aws.account, project, stage)
     return [Step(KIND, arn.rsplit(":", 1)[-1], "delete", "undeploy", {"queue": arn, "uuid": m["UUID"]})
             for arn, m in sorted(_mappings(aws, alias_arn).items())]
 
@@ -87,7 +86,6 @@ def delete(aws: Aws, step: Step) -> None:
 
 
 def listing(aws: Aws, project: str, stage: str, region: str) -> list[tuple[str, str, str]]:
-    name = f"{project}-{stage}"[:64]
-    alias_arn = f"arn:aws:lambda:{region}:{aws.account}:function:{name}:live"
+    alias_arn = alias_arn_of(region, aws.account, project, stage)
     return [("sqs", arn.rsplit(":", 1)[-1], f"batch {m.get('BatchSize')}, {m.get('State', '').lower()}")
             for arn, m in sorted(_mappings(aws, alias_arn).items())]

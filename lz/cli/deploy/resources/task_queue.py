@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 
 from ...aws import TAG_PROJECT, TAG_STAGE, Aws, not_found
-from ..models import Desired
+from ..models import Desired, task_queue_names
 from ..steps import Step
 
 KIND = "task_queue"
@@ -91,8 +91,7 @@ def apply(aws: Aws, step: Step, want: Desired) -> None:
 def _stale(aws: Aws, project: str, stage: str, reason: str) -> list[Step]:
     """Delete steps for the task queues that exist and are tagged for this stage."""
     steps = []
-    base = f"{project}-{stage}"[:64] + "-tasks"
-    for name in (base[:74], f"{base[:74]}-dlq"):
+    for name in task_queue_names(project, stage):
         url = _url(aws, name)
         if url is None:
             continue

@@ -4,7 +4,7 @@ removed when the stage switches to another front."""
 from __future__ import annotations
 
 from ...aws import Aws, not_found
-from ..models import ALIAS, Desired
+from ..models import ALIAS, Desired, function_name
 from ..steps import Step
 from . import _permissions
 
@@ -56,7 +56,7 @@ def apply(aws: Aws, step: Step, want: Desired) -> None:
 
 
 def teardown(aws: Aws, project: str, stage: str, region: str) -> list[Step]:
-    name = f"{project}-{stage}"[:64]
+    name = function_name(project, stage)
     return [Step(KIND, name, "delete", "undeploy")] if _read(aws, name) else []
 
 
