@@ -50,23 +50,6 @@ def _native(text: str) -> str:
         return text.encode("utf-8", "surrogatepass").decode("latin-1")
 
 
-_PAIRS: dict[tuple[str, str], tuple[str, str]] = {}
-
-
-def _environ_pair(item: tuple[str, str]) -> tuple[str, str]:
-    """(environ key, native value) of a header, remembered: most header pairs (Host, Accept, the
-    X-Forwarded ones...) recur request after request. ('', '') for a header the environ skips."""
-    name, value = item
-    if type(name) is not str or type(value) is not str:
-        return "", ""
-    key = _cgi_key(name)
-    pair = (key, value if value.isascii() else _native(value)) if key else ("", "")
-    if len(_PAIRS) >= 2048:  # client-chosen values: keep the cache bounded
-        _PAIRS.clear()
-    _PAIRS[item] = pair
-    return pair
-
-
 class _EmptyInput:
     """wsgi.input of a request without a body: always at its end, so it holds no state and one
     instance serves every such request (most GETs), instead of a new BytesIO each time."""
@@ -137,16 +120,20 @@ def build_environ(request: Request) -> dict[str, Any]:
         environ["wsgi.url_scheme"] = request.scheme
     environ["aws.event"] = request.event
     environ["aws.context"] = request.context
-    pairs = _PAIRS
-    for item in request.headers:
+    cache = _CGI
+    for name, value in request.headers:
+        # Keyed by name alone: in Lambda every event is newly parsed, and hashing each value
+        # (a long User-Agent, say) would cost more than isascii(), which is O(1).
         try:
-            key, value = pairs[item]
+            key = cache[name]
         except KeyError:
-            key, value = _environ_pair(item)
-        except TypeError:  # a value that is not text (a list, say): not a header we can pass on
+            key = _cgi_key(name)
+        except TypeError:  # a name that is not text
             continue
-        if not key:
+        if not key or type(value) is not str:
             continue
+        if not value.isascii():
+            value = _native(value)
         if key in environ:
             environ[key] += ("; " if key == "HTTP_COOKIE" else ", ") + value
         else:
