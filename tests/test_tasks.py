@@ -243,6 +243,13 @@ def test_a_duplicate_delivery_runs_once_in_an_environment(caplog) -> None:
     assert "duplicate delivery skipped" in caplog.text
 
 
+def test_a_failed_attempt_runs_again_when_lambda_retries_it() -> None:
+    payload = json.loads(boom.payload((), {}, "again-1"))
+    for _ in range(2):  # Lambda's MaximumRetryAttempts (or SQS) delivers the same attempt again
+        with pytest.raises(ValueError, match="task exploded"):
+            handler(copy.deepcopy(payload), Context())
+
+
 def test_a_task_older_than_its_max_age_is_dropped_not_run(caplog) -> None:
     old = {**json.loads(fresh_only.payload((), {}, "old-1")), "sent": time.time() - 3600}
     assert handler(old, Context())["skipped"] == "max_age"

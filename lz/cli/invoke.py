@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ..adapter.commands import INTERACTIVE
-from .aws import Aws, AwsError
+from .aws import Aws
 from .settings import Stage
 
 
@@ -104,7 +104,3 @@ def local_environment(stage: Stage) -> dict[str, str]:
 
     return runtime_environment(stage.environment, task_bucket=stage.task_bucket,
                                allow_raw_invoke=stage.allow_raw_invoke)
-
-
-__all__ = ["Answer", "AwsError", "InvokeError", "function_payload", "local", "manage_payload",
-           "raw_payload", "remote"]

@@ -86,14 +86,14 @@ def execute(event: dict[str, Any], rid: str) -> dict[str, Any]:
         # Logged with the id; then sent again (the task's own retries) or raised, so that Lambda's
         # retries and the on-failure destination see it.
         log().exception("lz: task %s %s: failed, attempt %d (request_id=%s)", name, task_id, attempt, rid)
-        _remember((task_id, attempt))
         if task is not None and attempt < task.retries and os.environ.get("AWS_LAMBDA_FUNCTION_NAME"):
             body = task.payload(tuple(args), kwargs, task_id, attempt + 1)
             send(task, task_id, body, "lambda")
+            _remember((task_id, attempt))  # handed on: a duplicate of this attempt must not resend
             log().info("lz: task %s %s: sent again, attempt %d of %d", name, task_id, attempt + 1,
                        task.retries)
             return {**done, "retry": attempt + 1}
-        raise
+        raise  # not remembered: Lambda's (or SQS's) own retry of this attempt must run it again
     _remember((task_id, attempt))
     forget(event)
     log().info("lz: task %s %s: done (request_id=%s)", name, task_id, rid)
