@@ -161,7 +161,7 @@ def tail(stage: str, since: str, pattern: str | None, follow: bool, as_json: boo
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
     aws = make_aws(settings, region, profile)
-    reader = Tail(aws, f"/aws/lambda/{settings.project}-{settings.name}"[:512], start, pattern, page_size, interval)
+    reader = Tail(aws, settings.log_group, start, pattern, page_size, interval)
     reader.note = lambda message: click.echo(f"lz tail: {message}", err=True)
     folder = Folder(fold=not raw)
     color = not as_json and sys.stdout.isatty()

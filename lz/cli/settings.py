@@ -30,6 +30,16 @@ def function_name(project: str, stage: str) -> str:
     return f"{project}-{stage}"[:64]
 
 
+def log_group_name(project: str, stage: str) -> str:
+    """Where Lambda writes the function's log (deploy sets its retention, tail reads it)."""
+    return f"/aws/lambda/{function_name(project, stage)}"
+
+
+def role_name(project: str, stage: str) -> str:
+    """The function's execution role."""
+    return f"{project}-{stage}-lambda"[:64]
+
+
 @dataclass(frozen=True)
 class Stage:
     """One stage's settings, validated, with defaults filled in."""
@@ -74,6 +84,10 @@ class Stage:
     @property
     def function_name(self) -> str:
         return function_name(self.project, self.name)
+
+    @property
+    def log_group(self) -> str:
+        return log_group_name(self.project, self.name)
 
     @property
     def python_version(self) -> str:

@@ -99,3 +99,14 @@ def test_schema_agrees_with_jsonschema_on_the_example() -> None:
     jsonschema.validate(example, schema())
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate({"dev": {"app": "a:b", "runtme": "x"}}, schema())
+
+
+def test_one_naming_rule_for_a_long_project_name() -> None:
+    """Deploy, teardown and tail must find the same function, role and log group, however long the
+    project name (the function name is cut at 64 characters, and everything derives from it)."""
+    from lz.cli.settings import function_name, log_group_name, role_name
+
+    project = "a-very-long-project-name-" * 3
+    assert len(function_name(project, "prod")) == 64
+    assert log_group_name(project, "prod") == "/aws/lambda/" + function_name(project, "prod")
+    assert len(role_name(project, "prod")) == 64

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..aws import TAG_PROJECT, TAG_STAGE
-from ..settings import Stage, function_name
+from ..settings import Stage, function_name, log_group_name, role_name
 
 ALIAS = "live"
 DIRECT_UPLOAD_LIMIT = 50 * 1024 * 1024  # Lambda takes bigger zips only from S3
@@ -72,7 +72,7 @@ class Desired:
 
     @property
     def role_name(self) -> str:
-        return f"{self.project}-{self.stage}-lambda"[:64]
+        return role_name(self.project, self.stage)
 
     @property
     def role_arn(self) -> str:
@@ -101,7 +101,7 @@ class Desired:
 
     @property
     def log_group(self) -> str:
-        return f"/aws/lambda/{self.name}"
+        return log_group_name(self.project, self.stage)
 
     @property
     def task_queue_name(self) -> str:

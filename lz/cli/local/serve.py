@@ -150,10 +150,10 @@ def serve_bundle(settings: Any, front: str | None, api_stage: str | None, host: 
     from ..invoke import local_environment
     from .runner import LocalFunction, LocalRuntimeError
 
+    import os
+
     try:
         bundle = build(settings)
-        import os
-
         # tasks run per LZ_TASKS (in a thread by default), not sent to a Lambda that is not there
         environment = {**local_environment(settings), "LZ_TASKS": os.environ.get("LZ_TASKS", "thread")}
         function = LocalFunction(bundle.path, settings.python_version, timeout=settings.timeout,

@@ -4,7 +4,7 @@ line (Lambda would otherwise create it with logs kept forever)."""
 from __future__ import annotations
 
 from ...aws import Aws
-from ..models import Desired
+from ..models import Desired, log_group_name
 from ..steps import Step
 
 KIND = "logs"
@@ -37,7 +37,7 @@ def apply(aws: Aws, step: Step, want: Desired) -> None:
 
 
 def teardown(aws: Aws, project: str, stage: str, region: str) -> list[Step]:
-    name = f"/aws/lambda/{project}-{stage}"
+    name = log_group_name(project, stage)
     return [Step(KIND, name, "delete", "undeploy")] if _read(aws, name) else []
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 from ...aws import Aws, not_found
-from ..models import TRUST, Desired, canonical
+from ..models import TRUST, Desired, canonical, role_name
 from ..steps import Step
 
 KIND = "role"
@@ -77,7 +77,7 @@ def apply(aws: Aws, step: Step, want: Desired) -> None:
 
 
 def teardown(aws: Aws, project: str, stage: str, region: str) -> list[Step]:
-    name = f"{project}-{stage}-lambda"[:64]
+    name = role_name(project, stage)
     exists, _ = _read(aws, name)
     return [Step(KIND, name, "delete", "undeploy")] if exists else []
 
