@@ -63,7 +63,7 @@ def run_coroutine(coro: Any) -> Any:
             loop._lz_inline = False
             _set_running_loop(None)
         if task.done():
-            if getattr(loop, "_ready", None):
+            if loop._ready:
                 # The app scheduled callbacks (e.g. create_task without awaiting): give them the
                 # turn of the loop they would have had under a server.
                 loop.run_until_complete(_noop())
@@ -79,12 +79,13 @@ async def _noop() -> None:
 _PAIRS: dict[tuple[str, str], tuple[bytes, bytes]] = {}
 
 
-def _header_pair(item: tuple[str, str]) -> tuple[bytes, bytes] | None:
+def _header_pair(item: tuple[str, str]) -> tuple[bytes, bytes]:
     """(lowercase name, value) as ASGI bytes, remembered: most header pairs (Accept, Host, the
-    CloudFront and X-Forwarded ones...) recur request after request. Bounded, since some don't."""
+    CloudFront and X-Forwarded ones...) recur request after request. Bounded, since some don't.
+    TypeError for a pair that is not text (the caller then skips it)."""
     name, value = item
     if type(value) is not str or type(name) is not str:
-        return None
+        raise TypeError
     pair = (name.lower().encode("latin-1", "replace"), _latin1(value))
     if len(_PAIRS) >= 2048:
         _PAIRS.clear()
@@ -99,10 +100,9 @@ def _latin1(text: str) -> bytes:
         return text.encode("utf-8", "surrogatepass")
 
 
-_ASGI = {"version": "3.0", "spec_version": "2.4"}
 _SCOPE: dict[str, Any] = {
     "type": "http",
-    "asgi": _ASGI,
+    "asgi": None,
     "http_version": "1.1",
     "method": "GET",
     "scheme": "https",
@@ -120,26 +120,22 @@ _SCOPE: dict[str, Any] = {
 
 def build_scope(request: Request, state: dict[str, Any] | None) -> dict[str, Any]:
     scope = _SCOPE.copy()
-    scope["asgi"] = _ASGI.copy()
+    scope["asgi"] = {"version": "3.0", "spec_version": "2.4"}  # the app's own: it may change it
     raw = request.path
     path = raw
     if "%" in raw or not raw.isascii():
         path = unquote_to_bytes(raw).decode("utf-8", "replace")
     root = request.script_name
-    get = _PAIRS.get
-    try:  # one comprehension: the common case, every pair already known or at least hashable
-        headers = [get(item) or _header_pair(item) for item in request.headers]
-        if None in headers:
-            headers = [pair for pair in headers if pair is not None]
-    except TypeError:  # a value that is not text (a list, say): not a header we can pass on
+    pairs = _PAIRS
+    try:  # the common case: every pair already known, one comprehension of subscripts
+        headers = [pairs[item] for item in request.headers.items()]
+    except (KeyError, TypeError):  # a pair not seen yet, or a value that is not text (skipped)
         headers = []
-        for item in request.headers:
+        for item in request.headers.items():
             try:
-                pair = get(item) or _header_pair(item)
+                headers.append(pairs[item] if item in pairs else _header_pair(item))
             except TypeError:
                 continue
-            if pair is not None:
-                headers.append(pair)
     if request.cookie is not None:
         headers.append((b"cookie", _latin1(request.cookie)))
     scope["headers"] = headers
@@ -168,24 +164,38 @@ def build_scope(request: Request, state: dict[str, Any] | None) -> dict[str, Any
     return scope
 
 
-class _Cycle:
-    """One request/response exchange: what receive() hands out and what send() collected."""
+# A response header pair as the app sent it -> the same pair as text. Apps send the same pairs
+# (content-type, server...) on every response; bounded, since some (content-length) vary.
+_DECODED: dict[tuple[bytes, bytes], tuple[str, str]] = {}
 
-    __slots__ = ("body", "status", "headers", "chunks", "complete", "waiter", "error")
+
+def _decoded(pair: tuple[bytes, bytes]) -> tuple[str, str]:
+    name, value = pair
+    text = (name.decode("latin-1"), value.decode("latin-1"))
+    if len(_DECODED) >= 1024:
+        _DECODED.clear()
+    _DECODED[pair] = text
+    return text
+
+
+class _Cycle(Response):
+    """One request/response exchange, and the Response it ends as: what receive() hands out, what
+    send() collected (one object per request instead of two)."""
+
+    __slots__ = ("pending", "chunks", "complete", "waiter", "error")
 
     def __init__(self, body: bytes) -> None:
-        self.body: bytes | None = body
-        self.status: int | None = None
-        self.headers: list[tuple[str, str]] = []
+        self.pending: bytes | None = body  # the request body, until receive() hands it out
+        self.status: int | None = None  # type: ignore[assignment]
         self.chunks: list[bytes] = []
         self.complete = False
         self.waiter: Any = None
         self.error: str | None = None
 
     async def receive(self) -> dict[str, Any]:
-        body = self.body
+        body = self.pending
         if body is not None:
-            self.body = None
+            self.pending = None
             return {"type": "http.request", "body": body, "more_body": False}
         if not self.complete:
             # The client is still "connected" until the response is complete (a streaming
@@ -219,13 +229,24 @@ class _Cycle:
             status = message.get("status")
             if type(status) is not int or not 100 <= status <= 599:
                 self._fail(f"sent status {status!r}, expected an int from 100 to 599")
+            headers = message.get("headers") or ()
+            decoded = _DECODED
             try:
-                self.headers = [
-                    (name.decode("latin-1"), value.decode("latin-1"))
-                    for name, value in message.get("headers") or ()
-                ]
-            except (TypeError, ValueError, AttributeError):
-                self._fail(f"sent headers {message.get('headers')!r}, expected (bytes, bytes) pairs")
+                if type(headers) is not list:
+                    headers = list(headers)  # it is read twice when a pair is new
+                try:  # the common case: every pair seen before
+                    self.headers = [decoded[pair] for pair in headers]
+                except KeyError:
+                    self.headers = [
+                        decoded[pair] if pair in decoded else _decoded(pair) for pair in headers
+                    ]
+            except (TypeError, ValueError, AttributeError):  # lists, say: decoded one by one
+                try:
+                    self.headers = [
+                        (name.decode("latin-1"), value.decode("latin-1")) for name, value in headers
+                    ]
+                except (TypeError, ValueError, AttributeError):
+                    self._fail(f"sent headers {headers!r}, expected (bytes, bytes) pairs")
             self.status = status
         elif kind not in ("http.response.trailers", "http.response.debug"):
             self._fail(f"sent an unexpected message {kind!r}")
@@ -294,4 +315,6 @@ class ASGIAdapter(Adapter):
             raise AppError("ASGI app returned without sending http.response.start")
         if not cycle.complete:
             log().warning("lz: ASGI app returned before finishing its response body; sent what it had")
-        return Response(cycle.status, cycle.headers, b"".join(cycle.chunks))
+        chunks = cycle.chunks
+        cycle.body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+        return cycle

@@ -63,36 +63,36 @@ def quote(text: str) -> str:
     return "".join(map(_QUOTE.__getitem__, text.encode("utf-8", "surrogatepass")))
 
 
-_QUOTED: dict[str, str] = {}
-
-
-def _quoted(text: str) -> str:
-    quoted = quote(text)
-    if len(_QUOTED) >= 4096:  # client-chosen strings: keep the cache bounded
-        _QUOTED.clear()
-    _QUOTED[text] = quoted
-    return quoted
+# (key, value) -> "key=value" encoded: a function's query parameters recur (page=2, sort=name...).
+_PAIRS: dict[tuple[str, str], str] = {}
 
 
 def encode_query(params: dict[str, Any]) -> str:
-    """Rebuild a query string from API Gateway's already-decoded multi-value map. Keys and values
-    recur (page=2, sort=name...), so each one's encoding is remembered."""
+    """Rebuild a query string from API Gateway's already-decoded map (multi-value lists, or
+    single values). The common case is one comprehension of dict subscripts."""
+    pairs = _PAIRS
+    try:
+        return "&".join([
+            pairs[key, value]
+            for key, values in params.items()
+            for value in (values if type(values) is list else (values,))
+        ])
+    except (KeyError, TypeError):  # a pair not seen yet, a None value, or a malformed entry
+        pass
     parts = []
-    cache = _QUOTED
     for key, values in params.items():
-        qkey = cache.get(key)
-        if qkey is None:
-            qkey = _quoted(key)
         if isinstance(values, str):
             values = (values,)
+        qkey = quote(key)
         for value in values or ():
             if value is None:
                 parts.append(qkey)
                 continue
-            qvalue = cache.get(value)
-            if qvalue is None:
-                qvalue = _quoted(value)
-            parts.append(qkey + "=" + qvalue)
+            pair = qkey + "=" + quote(value)
+            if len(pairs) >= 4096:  # client-chosen strings: keep the cache bounded
+                pairs.clear()
+            pairs[key, value] = pair
+            parts.append(pair)
     return "&".join(parts)
 
 

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 TYPE_CHECKING = False  # typing costs ~5 ms to import; annotations are strings here anyway
 if TYPE_CHECKING:
-    from typing import Any, Iterable, Protocol
+    from typing import Any, Protocol
 else:
     Protocol = object
 
 __all__ = [
     "AdapterError",
+    "AppError",
     "BadRequest",
     "Options",
     "Request",
@@ -39,6 +40,11 @@ class UnknownEvent(AdapterError):
 
 class BadRequest(AdapterError):
     """The event came from a known source but cannot be turned into a request (answered with 400)."""
+
+
+class AppError(AdapterError):
+    """The app answered something that is not a valid response (says what was wrong; answered
+    with 500). Raised by the front ends, and by the sources' encoders for bad header pairs."""
 
 
 class Options:
@@ -68,12 +74,12 @@ class Request:
 
     `path` is still percent-encoded, exactly as the source delivered it, minus `script_name`; the
     front ends decode it once, each in the form its spec wants (latin-1 bytes for WSGI, text plus
-    raw bytes for ASGI). `headers` is an iterable of (name, value) pairs (a list, or the items view
-    of the event's own map), names as received, repeated values already joined.
+    raw bytes for ASGI). `headers` maps each name, as received, to its value with repeats already
+    joined: usually the event's own map, passed on untouched (a malformed event may hold values
+    that are not text; the front ends skip them).
     """
 
     __slots__ = (
-        "source",
         "method",
         "path",
         "script_name",
@@ -86,18 +92,16 @@ class Request:
         "port",
         "event",
         "context",
-        "multi",
         "cookie",
     )
 
     def __init__(
         self,
-        source: Source,
         method: str,
         path: str,
         script_name: str,
         query: str,
-        headers: Iterable[tuple[str, str]],
+        headers: dict[str, Any],
         body: bytes,
         client: str | None,
         scheme: str,
@@ -105,10 +109,8 @@ class Request:
         port: int,
         event: dict[str, Any],
         context: Any,
-        multi: bool = True,
         cookie: str | None = None,
     ) -> None:
-        self.source = source
         self.method = method
         self.path = path
         self.script_name = script_name
@@ -121,8 +123,6 @@ class Request:
         self.port = port
         self.event = event
         self.context = context
-        # ALB only: whether the target group has multi-value headers on (it changes the answer).
-        self.multi = multi
         # HTTP API 2.0: the Cookie header rebuilt from cookies[] (then not among `headers`).
         self.cookie = cookie
 
@@ -130,15 +130,12 @@ class Request:
 class Response:
     """What the app answered: status, header pairs as it sent them, the whole body."""
 
-    __slots__ = ("status", "headers", "body", "reason")
+    __slots__ = ("status", "headers", "body")
 
-    def __init__(
-        self, status: int, headers: list[tuple[str, str]], body: bytes, reason: str | None = None
-    ) -> None:
+    def __init__(self, status: int, headers: list[tuple[str, str]], body: bytes) -> None:
         self.status = status
         self.headers = headers
         self.body = body
-        self.reason = reason
 
 
 class Source(Protocol):
@@ -168,22 +165,17 @@ def _sources() -> tuple[Source, ...]:
 
 
 _SOURCES: tuple[Source, ...] | None = None
-_last: Source | None = None
 
 
 def detect(event: Any) -> Source:
     """Pick the source whose shape `event` has, or raise UnknownEvent naming what was looked for.
 
-    The sources' shapes exclude each other, so the one that matched last time is asked first: a
-    function is nearly always invoked by one front.
+    The sources' shapes exclude each other, so the order they are asked in does not matter; each
+    adapter asks the source of its previous event first, without coming here.
     """
-    global _last
     if type(event) is dict or isinstance(event, dict):
-        if _last is not None and _last.matches(event):
-            return _last
         for source in _SOURCES or _sources():
             if source.matches(event):
-                _last = source
                 return source
         keys = ", ".join(sorted(map(str, event))[:12]) or "no keys"
         got = f"a dict with {keys}"

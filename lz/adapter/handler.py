@@ -8,14 +8,10 @@ if TYPE_CHECKING:
     from typing import Any, Callable
 
 from .codec import PayloadTooLarge
-from .events import BadRequest, Options, Request, Response, Source, UnknownEvent, detect
+from .events import AppError, BadRequest, Options, Request, Response, Source, UnknownEvent, detect
 from .log import log, request_id
 
 _TEXT = [("Content-Type", "text/plain; charset=utf-8")]
-
-
-class AppError(Exception):
-    """The app answered something that is not a valid response (says what was wrong)."""
 
 
 def error_response(status: int, message: str) -> Response:
@@ -35,12 +31,16 @@ class Adapter:
     ) -> None:
         self.app = app
         self.options = Options(base_path, text_mime_types, strip_stage)
+        self.source: Source | None = None  # the source of the last event
 
     def run(self, request: Request) -> Response:  # pragma: no cover - abstract
         raise NotImplementedError
 
     def __call__(self, event: dict[str, Any], context: Any = None) -> dict[str, Any]:
-        source = detect(event)
+        # A function is nearly always invoked by one front: ask its source first, directly.
+        source = self.source
+        if source is None or type(event) is not dict or not source.matches(event):
+            source = self.source = detect(event)
         options = self.options
         try:
             request = source.parse(event, context, options)
@@ -66,6 +66,12 @@ class Adapter:
             response = error_response(500, "Internal Server Error")
         try:
             return source.encode(response, request, options)
+        except AppError as exc:  # header pairs that are not (str, str): found while encoding them
+            log().error(
+                "lz: invalid response from the app (request_id=%s, %s %s): %s",
+                request_id(context), request.method, request.path, exc,
+            )
+            return source.encode(error_response(500, "Internal Server Error"), request, options)
         except PayloadTooLarge as exc:
             log().error(
                 "lz: %s (request_id=%s, %s %s); answered 502 instead. Return less, or serve big "

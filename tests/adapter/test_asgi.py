@@ -215,3 +215,28 @@ def test_adapt_detects_asgi_and_wsgi_callables() -> None:
         adapt(wsgi_echo, lifespan="on")
     with pytest.raises(ValueError, match="interface must be"):
         adapt(wsgi_echo, interface="rsgi")
+
+
+def test_response_header_pairs_may_be_any_iterable_of_byte_pairs() -> None:
+    # Pairs seen before take a remembered decoding; lists and generators are read as they come.
+    async def app(scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return
+        n = scope["query_string"].decode()
+        shapes = {
+            "1": [(b"content-type", b"text/plain"), (b"x-n", n.encode())],
+            "2": ([b"content-type", b"text/plain"], [b"x-n", n.encode()]),
+            "3": ((name, value) for name, value in [(b"content-type", b"text/plain"),
+                                                     (b"x-n", n.encode())]),
+        }
+        await send({"type": "http.response.start", "status": 200, "headers": shapes[n]})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    handler = ASGIAdapter(app, lifespan="off")
+    for n in ("1", "1", "2", "3", "3"):
+        event = make("http_v2")
+        event["rawQueryString"] = n
+        result = handler(event, Context())
+        assert result["statusCode"] == 200, result
+        assert result["headers"] == {"content-type": "text/plain", "x-n": n}
+        assert response_body(result) == b"ok"

@@ -4,6 +4,7 @@ source and both front ends (issue items 1-6)."""
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 from urllib.parse import parse_qsl
 
@@ -179,6 +180,59 @@ def test_header_names_with_underscores_cannot_impersonate_dashed_ones() -> None:
     seen = echo("wsgi", event)
     assert seen["headers"]["HTTP_X_FORWARDED_FOR"] == "203.0.113.9"
     assert seen["headers"]["HTTP_X_REAL"] == "1"
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_header_values_are_their_own_each_time_the_same_names_come_back(front: str, kind: str) -> None:
+    # The second event has the same header names, so it takes the remembered translation of them.
+    handler = echo_handler(front)
+    for value in ("one", "two"):
+        result = handler(make(kind, headers=[("X-Trace", value), ("Accept", f"text/{value}")]),
+                         Context())
+        seen = json.loads(response_body(result))
+        if front == "asgi":
+            assert seen["headers"]["x-trace"] == value
+            assert seen["headers"]["accept"] == f"text/{value}"
+        else:
+            assert seen["headers"]["HTTP_X_TRACE"] == value
+            assert seen["headers"]["HTTP_ACCEPT"] == f"text/{value}"
+
+
+@pytest.mark.parametrize("kind", ["rest_v1", "http_v2", "alb_single"])
+def test_odd_header_values_are_converted_or_skipped_one_by_one(front: str, kind: str) -> None:
+    event = make(kind, headers=[("X-Latin", "café"), ("X-Wide", "✓ ok"), ("X-Fold", "a\nb"),
+                                ("X-Plain", "yes")])
+    hmap = event["headers"]
+    hmap["X-Number"] = 7  # not text: skipped, the rest still arrive
+    if "multiValueHeaders" in event:
+        event["multiValueHeaders"]["X-Number"] = [7]
+    seen = echo(front, event)
+    if front == "asgi":
+        got = seen["headers"]  # decoded as latin-1 by the echo app
+        assert got["x-latin"] == "café"
+        assert got["x-wide"] == "✓ ok".encode().decode("latin-1")
+        assert got["x-fold"] == "a\nb"
+        assert "x-number" not in got
+    else:
+        got = seen["headers"]  # PEP 3333 native strings: bytes as latin-1 code points
+        assert got["HTTP_X_LATIN"] == "café"
+        assert got["HTTP_X_WIDE"] == "✓ ok".encode().decode("latin-1")
+        assert got["HTTP_X_FOLD"] == "a\nb"
+        assert "HTTP_X_NUMBER" not in got
+    assert _header(seen, front, "x-plain") == "yes"
+
+
+@pytest.mark.parametrize("kind", ["http_v2", "alb_single"])
+def test_names_differing_only_in_case_are_joined_in_wsgi_and_kept_apart_in_asgi(
+    front: str, kind: str
+) -> None:
+    event = make(kind)
+    event["headers"].update({"X-Dup": "a", "x-dup": "b"})
+    seen = echo(front, event)
+    if front == "wsgi":
+        assert seen["headers"]["HTTP_X_DUP"] in ("a, b", "b, a")
+    else:
+        assert seen["headers"]["x-dup"] == "a, b"  # the echo app joins the two pairs it got
 
 
 # 5. Client address --------------------------------------------------------------------------------

@@ -154,8 +154,8 @@ def _wsgi(status: Any, headers: Any, body: Any):
         (_wsgi("OK", [], [b""]), "WSGI status must be a string like '200 OK'"),
         (_wsgi(200, [], [b""]), "WSGI status must be a string"),
         (_wsgi("200 OK", [], ["text"]), "WSGI app yielded str, expected bytes"),
-        (_wsgi("200 OK", [("X-A", 1)], [b""]), "WSGI header must be a (str, str) tuple"),
-        (_wsgi("200 OK", None, [b""]), "WSGI headers must be a list"),
+        (_wsgi("200 OK", [("X-A", 1)], [b""]), "response header must be a (str, str) tuple"),
+        (_wsgi("200 OK", None, [b""]), "response headers must be a list"),
         (lambda environ, start_response: [b"never started"], "without calling start_response"),
     ],
 )
@@ -163,6 +163,25 @@ def test_malformed_wsgi_response_is_a_500_that_logs_what_was_wrong(app, says: st
     result = WSGIAdapter(app)(make("http_v2"), Context("req-bad-wsgi"))
     assert result["statusCode"] == 500
     assert says in caplog.text and "req-bad-wsgi" in caplog.text
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize(
+    "headers, says",
+    [
+        ([("X-A", "1"), (b"X-B", "2")], "got (b'X-B', '2')"),
+        ([("X-A", "1", "extra")], "got ('X-A', '1', 'extra')"),
+        ([("Set-Cookie", None)], "got ('Set-Cookie', None)"),
+        (("X-A",), "got 'X-A'"),
+        (7, "response headers must be a list, got int"),
+    ],
+)
+def test_bad_header_pairs_are_a_500_on_every_source(kind: str, headers: Any, says: str,
+                                                    caplog) -> None:
+    result = WSGIAdapter(_wsgi("200 OK", headers, [b"hi"]))(make(kind), Context("req-bad-hdr"))
+    assert result["statusCode"] == 500
+    assert "response header" in caplog.text and says in caplog.text
+    assert "req-bad-hdr" in caplog.text
 
 
 def _asgi(*messages: dict):

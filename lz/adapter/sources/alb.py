@@ -59,7 +59,6 @@ class Alb:
         if type(method) is not str or type(path) is not str:
             method = string(event, "httpMethod")
             path = string(event, "path", "/") or "/"
-        multi = type(event.get("multiValueHeaders")) is dict
         headers, hmap = header_list(event)
         scheme, host, port = server(hmap)
 
@@ -83,32 +82,21 @@ class Alb:
             forwarded = ", ".join([v for v in forwarded if type(v) is str])
         if type(forwarded) is not str:
             forwarded = None
-            for name, value in headers:  # an odd spelling: look through them all
+            for name, value in headers.items():  # an odd spelling: look through them all
                 if type(name) is str and name.lower() == "x-forwarded-for" and type(value) is str:
                     forwarded = value
         client = (forwarded.rsplit(",", 1)[-1].strip() or None) if forwarded else None
 
         return Request(
-            self,
-            method,
-            path,
-            script_name,
-            query,
-            headers,
-            decode_body(event),
-            client,
-            scheme,
-            host,
-            port,
-            event,
-            context,
-            multi,
+            method, path, script_name, query, headers, decode_body(event), client, scheme, host,
+            port, event, context,
         )
 
     def encode(self, response: Response, request: Request, options: Options) -> dict[str, Any]:
         status = response.status
         result: dict[str, Any] = {"statusCode": status, "statusDescription": _reason(status)}
-        if request.multi:
+        # The target group's header mode shows in the event: multi-value on, multiValueHeaders.
+        if type(request.event.get("multiValueHeaders")) is dict:
             result["multiValueHeaders"], content_type, encoded = multi_headers(response.headers)
         else:
             headers, dropped, content_type, encoded = single_headers(response.headers, None)
@@ -136,10 +124,7 @@ class Alb:
     def fallback_request(self, event: dict[str, Any], context: Any) -> Request:
         method = event.get("httpMethod")
         method = method if type(method) is str else "GET"
-        multi = type(event.get("multiValueHeaders")) is dict
-        return Request(
-            self, method, "/", "", "", [], b"", None, "https", "", 443, event, context, multi
-        )
+        return Request(method, "/", "", "", {}, b"", None, "https", "", 443, event, context)
 
 
 SOURCE = Alb()

@@ -79,7 +79,7 @@ class HttpV2:
         if type(hmap) is not dict:
             hmap = section(event, "headers")
 
-        headers = hmap.items()  # a view: the front ends only iterate it
+        headers = hmap  # the front ends only read it
         cookies = event.get("cookies")
         cookie = None
         if cookies:
@@ -91,7 +91,8 @@ class HttpV2:
             except TypeError:
                 cookie = "; ".join([c for c in cookies if type(c) is str])
             if "cookie" in hmap:
-                headers = [h for h in headers if h[0] != "cookie"]
+                headers = hmap.copy()
+                del headers["cookie"]
 
         try:
             scheme = hmap["x-forwarded-proto"]
@@ -119,9 +120,9 @@ class HttpV2:
 
         client = http.get("sourceIp")
         return Request(
-            self, method, path, script_name, query, headers,
+            method, path, script_name, query, headers,
             decode_body(event) if event.get("body") else b"",
-            client if type(client) is str else None, scheme, host, port, event, context, True, cookie,
+            client if type(client) is str else None, scheme, host, port, event, context, cookie,
         )
 
     def encode(self, response: Response, request: Request, options: Options) -> dict[str, Any]:
@@ -150,7 +151,7 @@ class HttpV2:
         method = http.get("method") if type(http) is dict else None
         if type(method) is not str:
             method = "GET"
-        return Request(self, method, "/", "", "", [], b"", None, "https", "", 443, event, context)
+        return Request(method, "/", "", "", {}, b"", None, "https", "", 443, event, context)
 
 
 SOURCE = HttpV2()

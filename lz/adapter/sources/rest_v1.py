@@ -92,7 +92,7 @@ class RestV1:
         identity = rc.get("identity")
         client = identity.get("sourceIp") if type(identity) is dict else None
         return Request(
-            self, method, path, script_name, query, headers,
+            method, path, script_name, query, headers,
             decode_body(event) if event.get("body") else b"",
             client if type(client) is str else None, scheme, host, port, event, context,
         )
@@ -117,7 +117,7 @@ class RestV1:
     def fallback_request(self, event: dict[str, Any], context: Any) -> Request:
         method = event.get("httpMethod")
         method = method if type(method) is str else "GET"
-        return Request(self, method, "/", "", "", [], b"", None, "https", "", 443, event, context)
+        return Request(method, "/", "", "", {}, b"", None, "https", "", 443, event, context)
 
 
 SOURCE = RestV1()
