@@ -15,7 +15,7 @@ TYPE_CHECKING = False  # importing typing costs a cold start ~5 ms
 if TYPE_CHECKING:
     from typing import Any, Callable
 
-from .codec import unquote_to_bytes
+from .codec import join_values, unquote_to_bytes
 from .events import Request, Response
 from .handler import Adapter, AppError
 from .log import log
@@ -127,12 +127,21 @@ def build_scope(request: Request, state: dict[str, Any] | None) -> dict[str, Any
         path = unquote_to_bytes(raw).decode("utf-8", "replace")
     root = request.script_name
     pairs = _PAIRS
+    items = request.headers.items()
     try:  # the common case: every pair already known, one comprehension of subscripts
-        headers = [pairs[item] for item in request.headers.items()]
-    except (KeyError, TypeError):  # a pair not seen yet, or a value that is not text (skipped)
+        if request.multi:  # a list per name, nearly always of one (else ValueError)
+            headers = [pairs[name, value] for name, (value,) in items]
+        else:
+            headers = [pairs[item] for item in items]
+    except (KeyError, TypeError, ValueError):  # a pair not seen yet, a repeated header, not text
         headers = []
-        for item in request.headers.items():
+        for name, value in items:
+            if type(value) is list:
+                value = join_values(name, value)
+                if not value:
+                    continue
             try:
+                item = (name, value)
                 headers.append(pairs[item] if item in pairs else _header_pair(item))
             except TypeError:
                 continue
@@ -181,8 +190,6 @@ def _decoded(pair: tuple[bytes, bytes]) -> tuple[str, str]:
 class _Cycle(Response):
     """One request/response exchange, and the Response it ends as: what receive() hands out, what
     send() collected (one object per request instead of two)."""
-
-    __slots__ = ("pending", "chunks", "complete", "waiter", "error")
 
     def __init__(self, body: bytes) -> None:
         self.pending: bytes | None = body  # the request body, until receive() hands it out
@@ -295,7 +302,7 @@ class ASGIAdapter(Adapter):
         with self._lock:  # one loop: requests from several threads (lz serve) take turns
             if not self._started:
                 self.startup()
-            return super().__call__(event, context)
+            return Adapter.__call__(self, event, context)  # cheaper than super() per request
 
     def run(self, request: Request) -> Response:
         cycle = _Cycle(request.body)

@@ -12,7 +12,7 @@ TYPE_CHECKING = False  # importing typing costs a cold start ~5 ms
 if TYPE_CHECKING:
     from typing import Any, Callable
 
-from .codec import unquote_to_bytes
+from .codec import join_values, unquote_to_bytes
 from .events import Request, Response
 from .handler import Adapter, AppError
 
@@ -102,7 +102,8 @@ def build_environ(request: Request) -> dict[str, Any]:
         path = unquote_to_bytes(path).decode("latin-1")
     environ["PATH_INFO"] = path
     query = request.query
-    environ["QUERY_STRING"] = query if query.isascii() else _native(query)
+    if query:
+        environ["QUERY_STRING"] = query if query.isascii() else _native(query)
     body = request.body
     if body:
         environ["CONTENT_LENGTH"] = str(len(body))
@@ -131,8 +132,18 @@ def build_environ(request: Request) -> dict[str, Any]:
             key = _cgi_key(name)
         except TypeError:  # a name that is not text
             continue
-        if not key or type(value) is not str:
+        if not key:
             continue
+        if type(value) is not str:
+            if type(value) is not list:
+                continue
+            # multi-value events: a list per name, nearly always of one
+            if len(value) == 1 and type(value[0]) is str:
+                value = value[0]
+            else:
+                value = join_values(name, value)
+                if not value:
+                    continue
         if not value.isascii():
             value = _native(value)
         if key in environ:
@@ -168,8 +179,6 @@ class _Answer(Response):
     start_response it is given (one object per request instead of two). Nothing is sent before
     the app returns, so a second call (error pages, the exc_info case) simply replaces the first;
     the status line becomes the int code and the chunks the body once the app is done."""
-
-    __slots__ = ("chunks",)
 
     def __call__(self, status: str, headers: list[tuple[str, str]], exc_info: Any = None):
         self.status = status

@@ -8,7 +8,14 @@ the right-most X-Forwarded-For entry: ALB appends it, anything to its left is th
 
 from __future__ import annotations
 
-from ..codec import ALB_LIMIT, SIZE_CHECK_FROM, check_size, decode_body, encode_body
+from ..codec import (
+    ALB_LIMIT,
+    SIZE_CHECK_FROM,
+    check_size,
+    decode_body,
+    encode_body,
+    join_values,
+)
 from ..events import BadRequest, Options, Request, Response
 from .common import header_list, multi_headers, server, single_headers, string
 from .rest_v1 import split_prefix
@@ -59,7 +66,7 @@ class Alb:
         if type(method) is not str or type(path) is not str:
             method = string(event, "httpMethod")
             path = string(event, "path", "/") or "/"
-        headers, hmap = header_list(event)
+        headers, hmap, multi = header_list(event)
         scheme, host, port = server(hmap)
 
         script_name = ""
@@ -83,13 +90,15 @@ class Alb:
         if type(forwarded) is not str:
             forwarded = None
             for name, value in headers.items():  # an odd spelling: look through them all
-                if type(name) is str and name.lower() == "x-forwarded-for" and type(value) is str:
-                    forwarded = value
+                if type(name) is str and name.lower() == "x-forwarded-for":
+                    forwarded = join_values(name, value) if type(value) is list else value
+            if type(forwarded) is not str:
+                forwarded = None
         client = (forwarded.rsplit(",", 1)[-1].strip() or None) if forwarded else None
 
         return Request(
             method, path, script_name, query, headers, decode_body(event), client, scheme, host,
-            port, event, context,
+            port, event, context, None, multi,
         )
 
     def encode(self, response: Response, request: Request, options: Options) -> dict[str, Any]:

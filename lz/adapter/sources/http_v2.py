@@ -94,18 +94,14 @@ class HttpV2:
                 headers = hmap.copy()
                 del headers["cookie"]
 
-        try:
+        try:  # what API Gateway sends; anything else (another port, a host:port...): server()
             scheme = hmap["x-forwarded-proto"]
             host = hmap["host"]
-            port = hmap["x-forwarded-port"]
-        except KeyError:
+            port = _PORTS[hmap["x-forwarded-port"]]
+            if type(scheme) is not str or type(host) is not str or ":" in host:
+                raise KeyError
+        except (KeyError, TypeError):
             scheme, host, port = server(hmap)
-        else:
-            if type(scheme) is not str or type(host) is not str or type(port) is not str \
-                    or ":" in host or not port.isdigit():
-                scheme, host, port = server(hmap)
-            else:
-                port = _PORTS.get(port) or int(port)
 
         script_name = ""
         base = options.base_path

@@ -56,13 +56,14 @@ class RestV1:
             string(event, "path")
         if type(rc) is not dict:
             rc = section(event, "requestContext")
-        headers, hmap = header_list(event)
-        # The spellings API Gateway passes from HTTP/1.1 clients first; anything else: server()
-        scheme, host, port = hmap.get("X-Forwarded-Proto"), hmap.get("Host"), hmap.get("X-Forwarded-Port")
-        if type(scheme) is str and type(host) is str and type(port) is str and ":" not in host \
-                and port.isdigit():
-            port = _PORTS.get(port) or int(port)
-        else:
+        headers, hmap, multi = header_list(event)
+        try:  # the spellings API Gateway passes from HTTP/1.1 clients; anything else: server()
+            scheme = hmap["X-Forwarded-Proto"]
+            host = hmap["Host"]
+            port = _PORTS[hmap["X-Forwarded-Port"]]
+            if type(scheme) is not str or type(host) is not str or ":" in host:
+                raise KeyError
+        except (KeyError, TypeError):
             scheme, host, port = server(hmap)
 
         script_name = ""
@@ -94,7 +95,8 @@ class RestV1:
         return Request(
             method, path, script_name, query, headers,
             decode_body(event) if event.get("body") else b"",
-            client if type(client) is str else None, scheme, host, port, event, context,
+            client if type(client) is str else None, scheme, host, port, event, context, None,
+            multi,
         )
 
     def encode(self, response: Response, request: Request, options: Options) -> dict[str, Any]:
