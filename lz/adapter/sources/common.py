@@ -3,7 +3,6 @@ needs, and response headers in the shapes AWS wants. Written for the hot path: o
 
 from __future__ import annotations
 
-from ..codec import join_values
 from ..events import AppError, BadRequest
 
 TYPE_CHECKING = False
