@@ -137,9 +137,10 @@ def build_scope(request: Request, state: dict[str, Any] | None) -> dict[str, Any
         headers = []
         for name, value in items:
             if type(value) is list:
-                value = join_values(name, value)
-                if not value:
+                texts = [v for v in value if type(v) is str]
+                if not texts:
                     continue
+                value = join_values(name, texts)
             try:
                 item = (name, value)
                 headers.append(pairs[item] if item in pairs else _header_pair(item))

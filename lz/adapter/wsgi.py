@@ -71,6 +71,30 @@ class _EmptyInput:
 
 _EMPTY_INPUT = _EmptyInput()
 
+def _header_environ(headers: dict[str, Any]) -> dict[str, str]:
+    """The environ entries of every header, the careful way: names not seen yet, values to join
+    (RFC 9110; cookies with '; '), convert to native strings, or skip because they are not text."""
+    out: dict[str, str] = {}
+    for name, value in headers.items():
+        key = _cgi_key(name) if type(name) is str else ""
+        if not key:
+            continue
+        if type(value) is list:
+            texts = [v for v in value if type(v) is str]
+            if not texts:
+                continue
+            value = join_values(name, texts)
+        elif type(value) is not str:
+            continue
+        if not value.isascii():
+            value = _native(value)
+        if key in out:
+            out[key] += ("; " if key == "HTTP_COOKIE" else ", ") + value
+        else:
+            out[key] = value
+    return out
+
+
 # The keys every environ has, in one table copied per request: a copy of a ready dict is cheaper
 # than building an 18-key literal, and the constant entries come along for free.
 _TEMPLATE: dict[str, Any] = {
@@ -120,36 +144,30 @@ def build_environ(request: Request) -> dict[str, Any]:
         environ["wsgi.url_scheme"] = request.scheme
     environ["aws.event"] = request.event
     environ["aws.context"] = request.context
+    # Header names are translated through a cache keyed by name alone: in Lambda every event is
+    # newly parsed, and hashing each value (a long User-Agent, say) would cost more than isascii(),
+    # which is O(1). The loops are as short as they can be, because they run for every header;
+    # anything unusual leaves them for _header_environ, which does the whole map again carefully.
+    headers = request.headers
     cache = _CGI
-    for name, value in request.headers.items():
-        # Keyed by name alone: in Lambda every event is newly parsed, and hashing each value
-        # (a long User-Agent, say) would cost more than isascii(), which is O(1). (A plan per set
-        # of names, applied with one dict.update, measured slower: C calls on small inputs are not
-        # cheaper than this specialised loop.)
-        try:
-            key = cache[name]
-        except KeyError:
-            key = _cgi_key(name)
-        except TypeError:  # a name that is not text
-            continue
-        if not key:
-            continue
-        if type(value) is not str:
-            if type(value) is not list:
-                continue
-            # multi-value events: a list per name, nearly always of one
-            if len(value) == 1 and type(value[0]) is str:
-                value = value[0]
-            else:
-                value = join_values(name, value)
-                if not value:
-                    continue
-        if not value.isascii():
-            value = _native(value)
-        if key in environ:
-            environ[key] += ("; " if key == "HTTP_COOKIE" else ", ") + value
+    isascii = str.isascii  # TypeError for a value that is not text
+    try:
+        if request.multi:  # a list per name, nearly always of one (else ValueError)
+            for name, (value,) in headers.items():
+                key = cache[name]
+                if key and isascii(value) and key not in environ:
+                    environ[key] = value
+                elif key:
+                    raise ValueError
         else:
-            environ[key] = value
+            for name, value in headers.items():
+                key = cache[name]
+                if key and isascii(value) and key not in environ:
+                    environ[key] = value
+                elif key:
+                    raise ValueError  # not ASCII, or the same key under another spelling
+    except (KeyError, TypeError, ValueError):
+        environ.update(_header_environ(headers))
     cookie = request.cookie
     if cookie is not None:
         environ["HTTP_COOKIE"] = cookie if cookie.isascii() else _native(cookie)
@@ -210,14 +228,12 @@ class WSGIAdapter(Adapter):
         status = response.status
         if status is None:
             raise AppError("WSGI app returned without calling start_response")
-        code = _STATUS.get(status) if type(status) is str else None
-        if code is None:
-            code = _status_code(status)
-        response.status = code
         try:
-            response.body = (
-                chunks[0] if len(chunks) == 1 and type(chunks[0]) is bytes else b"".join(chunks)
-            )
+            response.status = _STATUS[status]
+        except (KeyError, TypeError):
+            response.status = _status_code(status)
+        try:
+            response.body = b"".join(chunks)  # one bytes chunk: join returns it, no copy
         except TypeError:
             bad = next(c for c in chunks if not isinstance(c, (bytes, bytearray, memoryview)))
             raise AppError(f"WSGI app yielded {type(bad).__name__}, expected bytes") from None

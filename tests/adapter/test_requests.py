@@ -222,12 +222,15 @@ def test_odd_header_values_are_converted_or_skipped_one_by_one(front: str, kind:
     assert _header(seen, front, "x-plain") == "yes"
 
 
-@pytest.mark.parametrize("kind", ["http_v2", "alb_single"])
+@pytest.mark.parametrize("kind", ["http_v2", "alb_single", "rest_v1", "alb_multi"])
 def test_names_differing_only_in_case_are_joined_in_wsgi_and_kept_apart_in_asgi(
     front: str, kind: str
 ) -> None:
     event = make(kind)
-    event["headers"].update({"X-Dup": "a", "x-dup": "b"})
+    if "multiValueHeaders" in event:
+        event["multiValueHeaders"].update({"X-Dup": ["a"], "x-dup": ["b"]})
+    if event.get("headers") is not None:
+        event["headers"].update({"X-Dup": "a", "x-dup": "b"})
     seen = echo(front, event)
     if front == "wsgi":
         assert seen["headers"]["HTTP_X_DUP"] in ("a, b", "b, a")
@@ -310,3 +313,10 @@ def test_scheme_and_server_come_from_forwarded_headers(front: str) -> None:
     assert seen["scheme"] == "https"
     assert seen["server"][0] == "1234567890.execute-api.us-east-1.amazonaws.com"
     assert str(seen["server"][1]) == "443"
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_an_empty_header_value_arrives_empty(front: str, kind: str) -> None:
+    seen = echo(front, make(kind, headers=[("X-Empty", ""), ("X-Full", "1")]))
+    assert _header(seen, front, "x-empty") == ""
+    assert _header(seen, front, "x-full") == "1"

@@ -44,9 +44,7 @@ class HttpV2:
             if event["version"] != "2.0":
                 return False
             rc = event["requestContext"]
-            if "http" not in rc:
-                return False
-            domain = rc["domainName"]
+            return "http" in rc and ".lambda-url." not in rc["domainName"]
         except (KeyError, TypeError):
             rc = event.get("requestContext")
             if event.get("version") != "2.0" or type(rc) is not dict or "http" not in rc:
@@ -109,15 +107,24 @@ class HttpV2:
             script_name, path = base, rest
         elif self.has_stage and options.strip_stage:
             stage = rc.get("stage")
-            if type(stage) is str and stage and stage != "$default":
+            if stage != "$default" and type(stage) is str and stage:
                 rest = split_prefix(path, "/" + stage)
                 if rest is not None:
                     script_name, path = "/" + stage, rest
 
+        body = event.get("body")
+        if body:
+            try:  # the common case, text, inline; decode_body() for base64 or to say what is wrong
+                if event["isBase64Encoded"] is not False:
+                    raise KeyError
+                body = body.encode("utf-8")
+            except (KeyError, AttributeError, UnicodeEncodeError):
+                body = decode_body(event)
+        else:
+            body = b""
         client = http.get("sourceIp")
         return Request(
-            method, path, script_name, query, headers,
-            decode_body(event) if event.get("body") else b"",
+            method, path, script_name, query, headers, body,
             client if type(client) is str else None, scheme, host, port, event, context, cookie,
         )
 
