@@ -214,7 +214,10 @@ class _Cycle(Response):
         return {"type": "http.disconnect"}
 
     async def send(self, message: dict[str, Any]) -> None:
-        kind = message.get("type") if isinstance(message, dict) else None
+        try:
+            kind = message["type"]
+        except (KeyError, TypeError, IndexError):  # not a message at all: said below
+            kind = None
         if kind == "http.response.body":
             if self.status is None:
                 self._fail("sent http.response.body before http.response.start")

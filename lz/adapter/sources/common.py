@@ -98,35 +98,6 @@ def bad_header(headers: Any) -> AppError:
     return AppError(f"response headers {items!r} are not (str, str) pairs")
 
 
-def multi_headers(
-    headers: list[tuple[str, str]],
-) -> tuple[dict[str, list[str]], str | None, bool]:
-    """`multiValueHeaders` (every value kept, in order, so every Set-Cookie survives), with the
-    Content-Type and whether there was a Content-Encoding, found in the same pass. The pairs are
-    checked here, the one place that reads them all."""
-    out: dict[str, list[str]] = {}
-    content_type = None
-    encoded = False
-    try:
-        for name, value in headers:
-            if type(name) is not str or type(value) is not str:
-                raise TypeError
-            values = out.get(name)
-            if values is None:
-                out[name] = [value]
-                if name[:1] in "cC":
-                    lname = name.lower()
-                    if lname == "content-type":
-                        content_type = value
-                    elif lname == "content-encoding":
-                        encoded = True
-            else:
-                values.append(value)
-    except (TypeError, ValueError):
-        raise bad_header(headers) from None
-    return out, content_type, encoded
-
-
 _LOWER: dict[str, str] = {}
 
 
@@ -140,6 +111,38 @@ def _lower(name: str) -> str:
         _LOWER.clear()
     _LOWER[name] = lname
     return lname
+
+
+def multi_headers(
+    headers: list[tuple[str, str]],
+) -> tuple[dict[str, list[str]], str | None, bool]:
+    """`multiValueHeaders` (every value kept, in order, so every Set-Cookie survives), with the
+    Content-Type and whether there was a Content-Encoding, found in the same pass. The pairs are
+    checked here, the one place that reads them all."""
+    out: dict[str, list[str]] = {}
+    content_type = None
+    encoded = False
+    lower = _LOWER
+    try:
+        for name, value in headers:
+            try:
+                lname = lower[name]
+            except KeyError:
+                lname = _lower(name)
+            if type(value) is not str:
+                raise TypeError
+            values = out.get(name)
+            if values is None:
+                out[name] = [value]
+                if lname == "content-type":
+                    content_type = value
+                elif lname == "content-encoding":
+                    encoded = True
+            else:
+                values.append(value)
+    except (TypeError, ValueError):
+        raise bad_header(headers) from None
+    return out, content_type, encoded
 
 
 def single_headers(

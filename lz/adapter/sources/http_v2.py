@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
 
 _PORTS = {"443": 443, "80": 80}
+_SCHEMES = {"https": "https", "http": "http"}
 
 
 def _is_v2(event: dict[str, Any]) -> dict[str, Any] | None:
@@ -93,10 +94,10 @@ class HttpV2:
                 del headers["cookie"]
 
         try:  # what API Gateway sends; anything else (another port, a host:port...): server()
-            scheme = hmap["x-forwarded-proto"]
+            scheme = _SCHEMES[hmap["x-forwarded-proto"]]
             host = hmap["host"]
             port = _PORTS[hmap["x-forwarded-port"]]
-            if type(scheme) is not str or type(host) is not str or ":" in host:
+            if ":" in host or type(host) is not str:
                 raise KeyError
         except (KeyError, TypeError):
             scheme, host, port = server(hmap)

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 
 _PORTS = {"443": 443, "80": 80}
+_SCHEMES = {"https": "https", "http": "http"}
 
 
 def split_prefix(path: str, prefix: str) -> str | None:
@@ -58,10 +59,10 @@ class RestV1:
             rc = section(event, "requestContext")
         headers, hmap, multi = header_list(event)
         try:  # the spellings API Gateway passes from HTTP/1.1 clients; anything else: server()
-            scheme = hmap["X-Forwarded-Proto"]
+            scheme = _SCHEMES[hmap["X-Forwarded-Proto"]]
             host = hmap["Host"]
             port = _PORTS[hmap["X-Forwarded-Port"]]
-            if type(scheme) is not str or type(host) is not str or ":" in host:
+            if ":" in host or type(host) is not str:
                 raise KeyError
         except (KeyError, TypeError):
             scheme, host, port = server(hmap)
