@@ -165,8 +165,7 @@ def single_headers(
                 lname = _lower(name)
             if type(value) is not str:
                 raise TypeError
-            first = seen.get(lname)
-            if first is None:
+            if lname not in seen:
                 if lname == "set-cookie" and cookies is not None:
                     cookies.append(value)
                     continue
@@ -182,6 +181,7 @@ def single_headers(
                 else:
                     extra.append(value)
             else:
+                first = seen[lname]
                 out[first] = f"{out[first]}, {value}"
     except (TypeError, ValueError):
         raise bad_header(headers) from None
