@@ -151,23 +151,28 @@ def build_environ(request: Request) -> dict[str, Any]:
     headers = request.headers
     cache = _CGI
     isascii = str.isascii  # TypeError for a value that is not text
+    # Names the environ must not take (Content-Length, names with '_') all map to the key '',
+    # removed below; two names on one key (or two such names) show as a count short of `size`.
+    size = len(environ) + len(headers)
     try:
         if request.multi:  # a list per name, nearly always of one (else ValueError)
             for name, (value,) in headers.items():
-                key = cache[name]
-                if key and isascii(value) and key not in environ:
-                    environ[key] = value
-                elif key:
+                if isascii(value):
+                    environ[cache[name]] = value
+                else:
                     raise ValueError
         else:
             for name, value in headers.items():
-                key = cache[name]
-                if key and isascii(value) and key not in environ:
-                    environ[key] = value
-                elif key:
-                    raise ValueError  # not ASCII, or the same key under another spelling
+                if isascii(value):
+                    environ[cache[name]] = value
+                else:
+                    raise ValueError
+        if len(environ) != size:
+            raise ValueError
     except (KeyError, TypeError, ValueError):
         environ.update(_header_environ(headers))
+    if "" in environ:
+        del environ[""]
     cookie = request.cookie
     if cookie is not None:
         environ["HTTP_COOKIE"] = cookie if cookie.isascii() else _native(cookie)
