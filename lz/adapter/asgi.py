@@ -137,10 +137,9 @@ def build_scope(request: Request, state: dict[str, Any] | None) -> dict[str, Any
         headers = []
         for name, value in items:
             if type(value) is list:
-                texts = [v for v in value if type(v) is str]
-                if not texts:
+                value = join_values(name, value)
+                if value is None:
                     continue
-                value = join_values(name, texts)
             try:
                 item = (name, value)
                 headers.append(pairs[item] if item in pairs else _header_pair(item))
@@ -327,5 +326,5 @@ class ASGIAdapter(Adapter):
         if not cycle.complete:
             log().warning("lz: ASGI app returned before finishing its response body; sent what it had")
         chunks = cycle.chunks
-        cycle.body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+        cycle.body = b"".join(chunks)  # one chunk: join returns it, no copy
         return cycle

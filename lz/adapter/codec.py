@@ -96,11 +96,14 @@ def encode_query(params: dict[str, Any]) -> str:
     return "&".join(parts)
 
 
-def join_values(name: str, values: Any) -> str:
-    """Fold a header's repeated values into one field value (RFC 9110; cookies use '; ')."""
+def join_values(name: str, values: Any) -> str | None:
+    """Fold a header's repeated values into one field value (RFC 9110; cookies use '; '); None
+    when not one of them is text (the header is then skipped)."""
     if isinstance(values, str):
         return values
     values = [v for v in values if isinstance(v, str)]
+    if not values:
+        return None
     if len(values) == 1:
         return values[0]
     return ("; " if name.lower() == "cookie" else ", ").join(values)

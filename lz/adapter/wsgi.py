@@ -80,10 +80,9 @@ def _header_environ(headers: dict[str, Any]) -> dict[str, str]:
         if not key:
             continue
         if type(value) is list:
-            texts = [v for v in value if type(v) is str]
-            if not texts:
+            value = join_values(name, value)
+            if value is None:
                 continue
-            value = join_values(name, texts)
         elif type(value) is not str:
             continue
         if not value.isascii():

@@ -86,7 +86,7 @@ class Alb:
         # the right-most X-Forwarded-For entry is the one ALB itself added
         forwarded = hmap.get("x-forwarded-for")  # ALB sends header names in lower case
         if type(forwarded) is list:
-            forwarded = ", ".join([v for v in forwarded if type(v) is str])
+            forwarded = join_values("x-forwarded-for", forwarded)
         if type(forwarded) is not str:
             forwarded = None
             for name, value in headers.items():  # an odd spelling: look through them all
