@@ -13,9 +13,9 @@ TYPE_CHECKING = False  # importing typing costs a cold start ~5 ms
 if TYPE_CHECKING:
     from typing import Any
 
-__all__ = ["adapt", "on_s3", "on_sns", "on_sqs", "schedule", "task"]
+__all__ = ["adapt", "command", "on_s3", "on_sns", "on_sqs", "schedule", "task"]
 __version__ = "0.1.0"
-_TASKS = ("task", "schedule", "on_s3", "on_sqs", "on_sns")
+_TASKS = ("task", "schedule", "command", "on_s3", "on_sqs", "on_sns")
 
 
 def __getattr__(name: str) -> Any:

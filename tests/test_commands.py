@@ -7,12 +7,14 @@ import json
 
 import pytest
 
+from lz import command
 from lz.adapter.dispatch import Dispatcher
 from tests.builders import Context, make
 
 calls: list = []
 
 
+@command
 def greet(name: str, punctuation: str = "!") -> dict:
     print(f"greeting {name}")
     calls.append(name)
@@ -33,9 +35,9 @@ def test_invoke_calls_the_function_and_returns_its_value_and_output() -> None:
     assert calls[-1] == "ada"
 
 
-def test_invoke_of_something_missing_raises_and_bad_names_are_refused() -> None:
-    with pytest.raises(AttributeError):
-        handler({"lz": "invoke", "function": "tests.test_commands.nope"}, Context())
+def test_invoke_of_something_unregistered_is_refused_and_bad_names_too() -> None:
+    refused = handler({"lz": "invoke", "function": "tests.test_commands.nope"}, Context())["error"]
+    assert "'tests.test_commands.nope' is not a @command" in refused and "@command" in refused
     assert "module.function" in handler({"lz": "invoke", "function": "greet"}, Context())["error"]
 
 
@@ -48,12 +50,12 @@ def test_raw_code_is_refused_unless_the_stage_allows_it(monkeypatch) -> None:
 
 
 @pytest.mark.parametrize(("args", "says"), [
-    (["shell"], "needs a terminal"),
-    (["dbshell"], "needs a terminal"),
+    (["shell"], "opens an interactive Python shell"),
+    (["dbshell"], "opens a database shell"),
     (["createsuperuser", "--username", "a"], "pass --noinput"),
     ([], "needs a command"),
 ])
-def test_manage_refuses_commands_that_need_a_terminal(args, says, monkeypatch) -> None:
+def test_manage_refuses_commands_that_need_a_terminal_or_run_code(args, says, monkeypatch) -> None:
     monkeypatch.setenv("DJANGO_SETTINGS_MODULE", "mysite.settings")
     assert says in handler({"lz": "manage", "args": args}, Context())["error"]
 

@@ -17,11 +17,21 @@ Route = tuple  # (name, matches(event) -> bool, handle(dispatcher, event, contex
 
 
 def _record_source(event: dict[str, Any]) -> str | None:
+    """The source of a batch of records, if every record is an object of that one source."""
     records = event.get("Records")
-    if type(records) is list and records and type(records[0]) is dict:
-        first = records[0]
-        return first.get("eventSource") or first.get("EventSource")
+    if type(records) is list and records and all(type(r) is dict for r in records):
+        sources = {r.get("eventSource") or r.get("EventSource") for r in records}
+        if len(sources) == 1:
+            return sources.pop()
     return None
+
+
+def _get(record: dict[str, Any], *path: str) -> Any:
+    """record[path[0]][path[1]]..., or None where a level is missing or not an object."""
+    value: Any = record
+    for key in path:
+        value = value.get(key) if type(value) is dict else None
+    return value
 
 
 def _run_task(dispatcher: Dispatcher, event: dict[str, Any], context: Any) -> Any:
@@ -31,10 +41,14 @@ def _run_task(dispatcher: Dispatcher, event: dict[str, Any], context: Any) -> An
 
 
 def _run_schedule(dispatcher: Dispatcher, event: dict[str, Any], context: Any) -> Any:
-    from ..tasks import find
+    from ..tasks.names import Unregistered, resolve
 
     name = event.get("function")
-    func = find(name)
+    try:
+        func = resolve(name, ("schedule", "event"))
+    except Unregistered as exc:
+        log().error("lz: schedule refused (request_id=%s): %s", request_id(context), exc)
+        raise
     log().info("lz: schedule %s: start (request_id=%s)", name, request_id(context))
     func(event["input"]) if event.get("input") is not None else func()
     return {"schedule": name}
@@ -42,18 +56,20 @@ def _run_schedule(dispatcher: Dispatcher, event: dict[str, Any], context: Any) -
 
 def _handlers(kind: str) -> list[dict[str, Any]]:
     from ..tasks import SOURCES
+    from ..tasks.names import import_declared
 
+    import_declared(kind)
     return [s for s in SOURCES if s["kind"] == kind]
 
 
 def _s3_matches(source: dict[str, Any], record: dict[str, Any]) -> bool:
-    s3 = record.get("s3") or {}
-    key = (s3.get("object") or {}).get("key", "")
-    if (s3.get("bucket") or {}).get("name") != source["bucket"]:
+    key = _get(record, "s3", "object", "key")
+    if type(key) is not str or _get(record, "s3", "bucket", "name") != source["bucket"]:
         return False
     if not key.startswith(source["prefix"]) or not key.endswith(source["suffix"]):
         return False
-    name = "s3:" + record.get("eventName", "")
+    event_name = record.get("eventName")
+    name = "s3:" + (event_name if type(event_name) is str else "")
     return any(name == e or (e.endswith("*") and name.startswith(e[:-1])) for e in source["events"])
 
 
@@ -81,8 +97,7 @@ def _run_s3(dispatcher: Dispatcher, event: dict[str, Any], context: Any) -> Any:
         handlers = [s for s in _handlers("s3") if _s3_matches(s, record)]
         if not handlers:
             log().warning("lz: no @on_s3 handler for %s s3://%s/%s", record.get("eventName"),
-                          record.get("s3", {}).get("bucket", {}).get("name"),
-                          record.get("s3", {}).get("object", {}).get("key"))
+                          _get(record, "s3", "bucket", "name"), _get(record, "s3", "object", "key"))
         _call_each("s3", handlers, record, context, failures)
     _raise_failures("S3", failures)
     return {"records": len(event["Records"])}
@@ -101,7 +116,10 @@ def _sqs_message(message: dict[str, Any], queue: str, task_queue: str | None, ri
 
         from ..tasks.run import execute
 
-        execute(json.loads(message.get("body") or ""), rid)
+        payload = json.loads(message.get("body") or "")
+        if type(payload) is not dict or payload.get("lz") != "task":
+            raise ValueError("a message on the task queue is not an lz task payload")
+        execute(payload, rid)
         return
     handlers = [s for s in _handlers("sqs") if s["queue"] in (queue, message.get("eventSourceARN"))]
     if not handlers:
@@ -117,7 +135,8 @@ def _run_sqs(dispatcher: Dispatcher, event: dict[str, Any], context: Any) -> Any
     rid = request_id(context)
     task_queue = _task_queue()
     for message in event["Records"]:
-        queue = (message.get("eventSourceARN") or "").rsplit(":", 1)[-1]
+        arn = message.get("eventSourceARN")
+        queue = arn.rsplit(":", 1)[-1] if type(arn) is str else ""
         try:
             _sqs_message(message, queue, task_queue, rid)
         except Exception:
@@ -129,7 +148,8 @@ def _run_sqs(dispatcher: Dispatcher, event: dict[str, Any], context: Any) -> Any
 def _run_sns(dispatcher: Dispatcher, event: dict[str, Any], context: Any) -> Any:
     failures: list[str] = []
     for record in event["Records"]:
-        topic_arn = (record.get("Sns") or {}).get("TopicArn") or ""
+        topic_arn = _get(record, "Sns", "TopicArn")
+        topic_arn = topic_arn if type(topic_arn) is str else ""
         topic = topic_arn.rsplit(":", 1)[-1]
         handlers = [s for s in _handlers("sns") if s["topic"] in (topic, topic_arn)]
         if not handlers:
@@ -153,8 +173,19 @@ def _warm(dispatcher: Dispatcher, event: dict[str, Any], context: Any) -> Any:
     return {"warm": True}
 
 
+def _is_warm(event: dict[str, Any]) -> bool:
+    """lz's own ping, serverless-plugin-warmup's, or a bare EventBridge scheduled event (a keep-warm
+    rule made outside lz, carrying no lz input): answered quietly."""
+    source = event.get("source")
+    return (event.get("lz") == "warm" or source == "serverless-plugin-warmup"
+            or (source == "aws.events" and event.get("detail-type") == "Scheduled Event"))
+
+
 def _http(dispatcher: Dispatcher, event: dict[str, Any], context: Any) -> Any:
-    return dispatcher.http(event, context)
+    try:
+        return dispatcher.http(event, context)
+    except Exception as exc:
+        return _http_failure(event, context, exc)
 
 
 ROUTES: list[Route] = [
@@ -163,7 +194,7 @@ ROUTES: list[Route] = [
     ("invoke", lambda e: e.get("lz") == "invoke", _command("call")),
     ("raw", lambda e: e.get("lz") == "raw", _command("raw")),
     ("manage", lambda e: e.get("lz") == "manage", _command("manage")),
-    ("warm-up", lambda e: e.get("lz") == "warm" or e.get("source") == "serverless-plugin-warmup", _warm),
+    ("warm-up", _is_warm, _warm),
     ("s3", lambda e: _record_source(e) == "aws:s3", _run_s3),
     ("sqs", lambda e: _record_source(e) == "aws:sqs", _run_sqs),
     ("sns", lambda e: _record_source(e) == "aws:sns", _run_sns),
@@ -171,33 +202,62 @@ ROUTES: list[Route] = [
 ]
 
 
+def _request_line(event: dict[str, Any], result: Any, ms: float, context: Any) -> str:
+    """The request's log line; every field is read defensively, since the event is untrusted."""
+    from json import dumps
+
+    ctx = event.get("requestContext")
+    http_ctx = ctx.get("http") if type(ctx) is dict else None
+    if type(http_ctx) is dict:
+        method, path = http_ctx.get("method"), event.get("rawPath")
+    else:
+        method, path = event.get("httpMethod"), event.get("path")
+    status = result.get("statusCode") if type(result) is dict else None
+    return dumps({"lz": "request", "method": method, "path": path, "status": status, "ms": round(ms, 2),
+                  "request_id": request_id(context)}, separators=(",", ":"), default=repr) + "\n"
+
+
 def _logging(http: Callable[[dict, Any], Any]) -> Callable[[dict, Any], Any]:
     """Wrap the HTTP handler so that each request leaves one structured line on stdout (so in
     CloudWatch): {"lz": "request", method, path, status, ms, request_id}; `lz tail` formats it."""
     import sys
-    from json import dumps
     from time import perf_counter
 
     def logged(event: dict[str, Any], context: Any) -> Any:
         t0 = perf_counter()
         result = http(event, context)
-        ms = (perf_counter() - t0) * 1000
-        http_ctx = (event.get("requestContext") or {}).get("http")
-        if type(http_ctx) is dict:
-            method, path = http_ctx.get("method"), event.get("rawPath")
-        else:
-            method, path = event.get("httpMethod"), event.get("path")
-        status = result.get("statusCode") if type(result) is dict else None
-        sys.stdout.write(dumps({"lz": "request", "method": method, "path": path, "status": status,
-                                "ms": round(ms, 2), "request_id": request_id(context)},
-                               separators=(",", ":")) + "\n")
+        sys.stdout.write(_request_line(event, result, (perf_counter() - t0) * 1000, context))
         return result
 
     return logged
 
 
+def _http_failure(event: dict[str, Any], context: Any, exc: Exception) -> dict[str, Any]:
+    """An HTTP-shaped event the adapter could not answer (an event of no known source, or a fault
+    in lz itself): logged with its shape, answered with a plain error every front can pass on."""
+    from .events import UnknownEvent
+
+    shape = ", ".join(sorted(map(str, event))[:20])
+    if isinstance(exc, UnknownEvent):
+        log().warning("lz: an HTTP-like event of no known source (request_id=%s): %s; top-level keys: "
+                      "%s", request_id(context), exc, shape)
+        status, body = 400, "Bad Request: the event is not one lz can read"
+    else:
+        log().error("lz: could not answer an HTTP event (request_id=%s); top-level keys: %s",
+                    request_id(context), shape, exc_info=exc)
+        status, body = 500, "Internal Server Error"
+    return {"statusCode": status, "headers": {"Content-Type": "text/plain; charset=utf-8"}, "body": body,
+            "isBase64Encoded": False}
+
+
 class Dispatcher:
-    """`handler = Dispatcher(adapt(app))`: the bundle's entry point (lz_handler.handler)."""
+    """`handler = Dispatcher(adapt(app))`: the bundle's entry point (lz_handler.handler).
+
+    Every event gets an answer: an HTTP event its response (an error response where it cannot be
+    read), an operator command its result or refusal, any other event the result of the one route
+    whose shape it has; a failure of a task, schedule or S3/SNS handler is logged and raised, so
+    Lambda's retries and on-failure destination keep the event.
+    """
 
     def __init__(self, http: Callable[[dict, Any], Any] | None = None,
                  routes: list[Route] | None = None, request_log: bool | None = None) -> None:
@@ -215,7 +275,10 @@ class Dispatcher:
             # The hot path first: an HTTP event carries no "lz" key and no "Records".
             if self.http is not None and "requestContext" in event and "lz" not in event \
                     and "Records" not in event:
-                return self.http(event, context)
+                try:
+                    return self.http(event, context)
+                except Exception as exc:
+                    return _http_failure(event, context, exc)
             for name, matches, handle in self.routes:
                 if matches(event):
                     if name == "http" and self.http is None:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..adapter.commands import INTERACTIVE
+from ..adapter.commands import INVOKABLE, manage_refusal
 from .aws import Aws
 from .settings import Stage
 
@@ -26,7 +26,24 @@ class Answer:
     error: str | None = None
 
 
-def function_payload(function: str, args: str | None, kwargs: str | None) -> dict[str, Any]:
+def invokable(stage: Stage) -> set[str]:
+    """The names `lz invoke STAGE name` may send as such: what the stage's code registers (read
+    statically, as `lz package` does for the bundle's declaration) and its settings' `events`."""
+    from .bundle.collect import collect
+    from .registry import RegistryError, declarations, scan
+
+    files = collect(stage.root, stage.include, stage.exclude).files
+    try:
+        declared = declarations(scan(files), stage.events, files)
+    except RegistryError as exc:
+        raise InvokeError(str(exc)) from None
+    return {name for name, (_m, _q, kinds) in declared.items() if set(kinds) & set(INVOKABLE)}
+
+
+def function_payload(stage: Stage, function: str, args: str | None, kwargs: str | None,
+                     registered: set[str] | None = None) -> dict[str, Any]:
+    """An invoke of a registered function; any other name is raw code, so it goes out as such
+    only where the stage allows raw code (and the function checks that again)."""
     def parse(text: str | None, kind: type, flag: str) -> Any:
         if text is None:
             return kind()
@@ -40,8 +57,20 @@ def function_payload(function: str, args: str | None, kwargs: str | None) -> dic
 
     if "." not in function:
         raise InvokeError(f"name the function as module.function (e.g. app.cleanup), got {function!r}")
-    return {"lz": "invoke", "function": function, "args": parse(args, list, "--args"),
-            "kwargs": parse(kwargs, dict, "--kwargs")}
+    arguments = {"args": parse(args, list, "--args"), "kwargs": parse(kwargs, dict, "--kwargs")}
+    registered = invokable(stage) if registered is None else registered
+    if function in registered:
+        return {"lz": "invoke", "function": function, **arguments}
+    if stage.allow_raw_invoke:
+        return {"lz": "raw", "call": function, **arguments}
+    import difflib
+
+    near = difflib.get_close_matches(function, sorted(registered), n=3)
+    known = ", ".join(near or sorted(registered)[:8]) or "none"
+    raise InvokeError(
+        f"{function} is not a @command, @task or scheduled function of stage \"{stage.name}\" "
+        f"(registered: {known}). Mark it with @command (from lz import command) and deploy; running "
+        'any other function is raw code, refused unless the stage sets "allow_raw_invoke": true')
 
 
 def raw_payload(stage: Stage, code: str) -> dict[str, Any]:
@@ -52,11 +81,9 @@ def raw_payload(stage: Stage, code: str) -> dict[str, Any]:
 
 
 def manage_payload(args: list[str]) -> dict[str, Any]:
-    if not args:
-        raise InvokeError("name a Django management command, e.g. lz manage dev migrate")
-    if args[0] in INTERACTIVE:
-        raise InvokeError(f"manage {args[0]} needs a terminal ({INTERACTIVE[args[0]]}), which a Lambda "
-                          "invocation does not have")
+    refusal = manage_refusal(list(args))
+    if refusal:
+        raise InvokeError(refusal)
     return {"lz": "manage", "args": list(args)}
 
 

@@ -1,5 +1,8 @@
-"""What the project registered (@schedule, @task, @on_s3, @on_sqs, @on_sns), found by reading its
-code, not by running it.
+"""What the project registered (@schedule, @task, @command, @on_s3, @on_sqs, @on_sns), found by
+reading its code, not by running it.
+
+What is found here is also what the bundle will let an event run: `declarations()` becomes the
+`declare({...})` call of the generated lz_handler.py (see lz/tasks/names.py).
 
 Importing the app at package time would run the user's code (connections, side effects) and need its
 dependencies installed on this machine; reading it with `ast` needs neither. The decorators'
@@ -14,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-DECORATORS = ("schedule", "task", "on_s3", "on_sqs", "on_sns")
+DECORATORS = ("schedule", "task", "command", "on_s3", "on_sqs", "on_sns")
 
 
 class RegistryError(Exception):
@@ -57,6 +60,9 @@ class Registry:
     schedules: list[Schedule] = field(default_factory=list)
     sources: list[Source] = field(default_factory=list)
     tasks: list[TaskDecl] = field(default_factory=list)
+    commands: list[str] = field(default_factory=list)  # module.qualname of each @command
+    # module.qualname -> (module, qualname): where each decorated function is defined
+    places: dict[str, tuple[str, str]] = field(default_factory=dict)
 
 
 def _module_name(rel: str) -> str:
@@ -91,6 +97,8 @@ def _add(found: Registry, name: str, function: str, args: list[Any], kw: dict[st
                                             origin))
     elif name == "task":
         found.tasks.append(TaskDecl(function, bool(kw.get("queue", False)), origin))
+    elif name == "command":
+        found.commands.append(function)
     else:
         target = (args[0] if args else kw.get({"on_s3": "bucket", "on_sqs": "queue", "on_sns": "topic"}[name]))
         if not isinstance(target, str) or not target:
@@ -134,7 +142,42 @@ def scan(files: list[tuple[str, Path]]) -> Registry:
                     origin = f"{rel}:{decorator.lineno}"
                     args, kw = _arguments(decorator, name, origin)
                     _add(found, name, f"{module}.{prefix}{node.name}", args, kw, origin)
+                    found.places[f"{module}.{prefix}{node.name}"] = (module, f"{prefix}{node.name}")
     return found
+
+
+def _place(function: str, modules: set[str]) -> tuple[str, str]:
+    """(module, qualname) of a dotted name from the settings: the longest project module that
+    prefixes it, else (a dependency's function) everything before the last dot."""
+    parts = function.split(".")
+    for cut in range(len(parts) - 1, 0, -1):
+        if ".".join(parts[:cut]) in modules:
+            return ".".join(parts[:cut]), ".".join(parts[cut:])
+    module, _, qualname = function.rpartition(".")
+    return module, qualname
+
+
+def declarations(found: Registry, settings_events: list[dict[str, Any]],
+                 files: list[tuple[str, Path]]) -> dict[str, list[Any]]:
+    """{name: [module, qualname, [kinds]]} of everything an event may run in this bundle: @task,
+    @schedule, @command, @on_s3/@on_sqs/@on_sns, and the functions the settings' `events` name.
+    Sorted, so the bundle stays byte-identical for the same code."""
+    kinds: dict[str, set[str]] = {}
+    for decl in found.tasks:
+        kinds.setdefault(decl.function, set()).add("task")
+    for item in found.schedules:
+        kinds.setdefault(item.function, set()).add("schedule")
+    for function in found.commands:
+        kinds.setdefault(function, set()).add("command")
+    for source in found.sources:
+        kinds.setdefault(source.function, set()).add(source.kind)
+    modules = {_module_name(rel) for rel, _ in files if rel.endswith(".py")}
+    places = dict(found.places)
+    for entry in settings_events:
+        function = entry["function"]
+        kinds.setdefault(function, set()).add("event")
+        places.setdefault(function, _place(function, modules))
+    return {name: [*places[name], sorted(kinds[name])] for name in sorted(kinds)}
 
 
 def resolve_targets(sources: list[Source], environment: dict[str, str], stage: str) -> list[Source]:

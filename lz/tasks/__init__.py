@@ -17,7 +17,6 @@ TaskHandle, so code behaves the same on and off Lambda.
 from __future__ import annotations
 
 import os
-import sys
 
 TYPE_CHECKING = False  # importing typing costs a cold start ~5 ms
 if TYPE_CHECKING:
@@ -27,7 +26,9 @@ ASYNC_PAYLOAD_LIMIT = 1_048_576  # Lambda's limit for an asynchronous invocation
 
 TASKS: dict[str, "Task"] = {}
 SCHEDULES: list[dict[str, Any]] = []
+SCHEDULED: dict[str, Callable[..., Any]] = {}  # name -> function, for the schedule route
 SOURCES: list[dict[str, Any]] = []
+COMMANDS: dict[str, Callable[..., Any]] = {}  # @command: what `lz invoke STAGE name` may run
 
 
 class TaskError(Exception):
@@ -103,11 +104,17 @@ class Task:
         if attempt:
             message["attempt"] = attempt
         try:
-            data = json.dumps(message, separators=(",", ":"))
+            # allow_nan=False: NaN and Infinity are not JSON, and the receiving side would refuse them
+            data = json.dumps(message, separators=(",", ":"), allow_nan=False)
         except (TypeError, ValueError) as exc:
             raise TaskError(
                 f"task {self.name} was called with an argument that is not JSON ({exc}): pass ids, "
-                "strings and numbers, and load objects inside the task"
+                "strings and numbers (not NaN or Infinity), and load objects inside the task"
+            ) from None
+        except RecursionError:
+            raise TaskError(
+                f"task {self.name} was called with arguments nested too deeply (or referring to "
+                "themselves) to send as JSON: pass an id and load the data inside the task"
             ) from None
         body = data.encode()
         if len(body) > ASYNC_PAYLOAD_LIMIT and not os.environ.get("LZ_TASK_BUCKET"):
@@ -185,6 +192,7 @@ def schedule(*expressions: str, input: dict | None = None, enabled: bool = True)
     def register(func: Callable[..., Any]) -> Callable[..., Any]:
         SCHEDULES.append({"function": _name(func), "expressions": list(expressions),
                           "input": input, "enabled": enabled, "callable": func})
+        SCHEDULED[_name(func)] = func.func if isinstance(func, Task) else func
         return func
 
     return register
@@ -222,22 +230,8 @@ def on_sns(topic: str) -> Any:
     return _source("sns", topic=_resolve(topic))
 
 
-def find(name: str) -> Callable[..., Any]:
-    """The registered function called `name` ("module.qualname"), importing its module if needed."""
-    found = TASKS.get(name)
-    if found is not None:
-        return found.func
-    module, _, qualname = name.rpartition(".")
-    while module and module not in sys.modules:
-        try:
-            __import__(module)
-            break
-        except ImportError:
-            module, _, head = module.rpartition(".")
-            qualname = f"{head}.{qualname}"
-    if not module:
-        raise LookupError(f"no module for {name!r}")
-    target: Any = sys.modules[module]
-    for part in qualname.split("."):
-        target = getattr(target, part)
-    return target.func if isinstance(target, Task) else target
+def command(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Let operators run `func` with `lz invoke STAGE module.func`: only @task and @command
+    functions can be invoked by name (anything else is raw code, behind `allow_raw_invoke`)."""
+    COMMANDS[_name(func)] = func.func if isinstance(func, Task) else func
+    return func

@@ -13,7 +13,8 @@ import os
 import time
 
 from ..adapter.log import log
-from . import TASKS, Task, TaskError, find
+from . import TASKS, Task, TaskError
+from .names import Unregistered, resolve
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -53,18 +54,31 @@ def _call(task: Task | None, func: Any, args: list, kwargs: dict) -> Any:
         signal.signal(signal.SIGALRM, previous)
 
 
+def _arguments(event: dict[str, Any]) -> tuple[list, dict[str, Any], int]:
+    """args, kwargs and attempt of a task payload, checked: the event is untrusted input."""
+    args, kwargs, attempt = event.get("args", []), event.get("kwargs", {}), event.get("attempt", 0)
+    if not isinstance(args, list):
+        raise TaskError(f"malformed task payload: args must be a JSON list, got {type(args).__name__}")
+    if not isinstance(kwargs, dict):
+        raise TaskError(f"malformed task payload: kwargs must be a JSON object, got {type(kwargs).__name__}")
+    if type(attempt) is not int or attempt < 0:
+        raise TaskError(f"malformed task payload: attempt must be a whole number >= 0, got {attempt!r}")
+    return args, kwargs, attempt
+
+
 def execute(event: dict[str, Any], rid: str) -> dict[str, Any]:
     """Run the task an lz task payload names; the result says what happened."""
     from .transport import forget, receive, send
 
-    event = receive(event)
     name, task_id = event.get("name"), str(event.get("id"))
-    attempt = int(event.get("attempt") or 0)
-    args, kwargs = event.get("args") or [], event.get("kwargs") or {}
     try:
-        func = find(name)
-    except (LookupError, AttributeError, ImportError, TypeError):
-        log().error("lz: task %s %s: no such task in this bundle (request_id=%s)", name, task_id, rid)
+        func = resolve(name, ("task",))  # before anything else: an unknown name touches nothing
+        event = receive(event)
+        args, kwargs, attempt = _arguments(event)
+    except (Unregistered, TaskError) as exc:
+        # Raised after logging: Lambda's on-failure destination (or the task queue's DLQ) keeps the
+        # payload, so nothing is lost.
+        log().error("lz: task %r %s refused (request_id=%s): %s", name, task_id, rid, exc)
         raise
     task = TASKS.get(name)
     done = {"task": name, "id": task_id}

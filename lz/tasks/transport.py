@@ -38,10 +38,16 @@ def _function(mode: str) -> str:
     return os.environ.get("LZ_TASKS_FUNCTION") or mode.split(":", 1)[1]
 
 
-def _offload(task: Task, task_id: str, body: bytes) -> bytes:
+def offload_key(function: str, task_id: str) -> str:
+    """Where a payload for `function` is put: under that function's own prefix, the only place its
+    receiving side reads (and deletes) from."""
+    return f"{OFFLOAD_PREFIX}{function}/{task_id}.json"
+
+
+def _offload(task: Task, task_id: str, body: bytes, function: str) -> bytes:
     """Put the full payload in the task bucket and send a pointer to it instead."""
     bucket = os.environ["LZ_TASK_BUCKET"]
-    key = f"{OFFLOAD_PREFIX}{task_id}.json"
+    key = offload_key(function, task_id)
     _client("s3").put_object(Bucket=bucket, Key=key, Body=body, ContentType="application/json")
     return json.dumps({"lz": "task", "id": task_id, "name": task.name,
                        "s3": {"bucket": bucket, "key": key}}, separators=(",", ":")).encode()
@@ -50,7 +56,7 @@ def _offload(task: Task, task_id: str, body: bytes) -> bytes:
 def send(task: Task, task_id: str, body: bytes, mode: str) -> None:
     """Send one task payload (already checked by Task.payload) where the mode says."""
     if len(body) > ASYNC_PAYLOAD_LIMIT:
-        body = _offload(task, task_id, body)
+        body = _offload(task, task_id, body, _function(mode))
     queue = os.environ.get("LZ_TASK_QUEUE")
     if mode == "lambda" and (task.queue or os.environ.get("LZ_TASK_QUEUE_ALL") == "1"):
         if not queue:
@@ -62,13 +68,38 @@ def send(task: Task, task_id: str, body: bytes, mode: str) -> None:
                              Payload=body)
 
 
+def _checked_pointer(event: dict[str, Any]) -> dict[str, str]:
+    """The S3 pointer of an offloaded task, if it points where this function's own sender puts
+    payloads: the stage's task bucket, under lz-tasks/<this function>/<task id>.json. The event is
+    untrusted, and this function reads and then deletes what the pointer names, so a pointer
+    anywhere else (another bucket, another stage's prefix, any other key) is refused."""
+    ref = event["s3"]
+    bucket = os.environ.get("LZ_TASK_BUCKET")
+    function = os.environ.get("AWS_LAMBDA_FUNCTION_NAME", "")
+    task_id = event.get("id")
+    if not bucket:
+        raise TaskError("a task payload points to S3, but this function has no task bucket "
+                        '(LZ_TASK_BUCKET): set "task_bucket" for the stage and deploy')
+    expected = offload_key(function, str(task_id)) if isinstance(task_id, str) else None
+    if (not isinstance(ref, dict) or ref.get("bucket") != bucket or expected is None
+            or not task_id.isalnum() or ref.get("key") != expected):
+        raise TaskError(f"refused a task payload pointer {ref!r}: offloaded payloads are read only "
+                        f"from s3://{bucket}/{OFFLOAD_PREFIX}{function}/<task id>.json")
+    return {"bucket": bucket, "key": expected}
+
+
 def receive(event: dict[str, Any]) -> dict[str, Any]:
     """The full payload of a task event, fetched from S3 when it was offloaded."""
-    ref = event.get("s3")
-    if not isinstance(ref, dict):
+    if "s3" not in event:
         return event
+    ref = _checked_pointer(event)
     data = _client("s3").get_object(Bucket=ref["bucket"], Key=ref["key"])["Body"].read()
-    return {**json.loads(data), "s3": ref}
+    payload = json.loads(data)
+    if (not isinstance(payload, dict) or payload.get("id") != event.get("id")
+            or payload.get("name") != event.get("name")):
+        raise TaskError(f"the offloaded payload at s3://{ref['bucket']}/{ref['key']} is not the task "
+                        f"{event.get('id')!r} its pointer names")
+    return {**payload, "s3": ref}
 
 
 def forget(event: dict[str, Any]) -> None:

@@ -42,7 +42,17 @@ def test_manage_and_invoke_run_inside_the_bundle(lz_env, project: Path) -> None:
     assert json.loads(counted.stdout) == 0
 
     shell = lz(lz_env, "manage", "--local", "--project", str(project), "wsgi", "shell")
-    assert shell.returncode == 1 and "needs a terminal" in shell.stderr
+    assert shell.returncode == 1 and "manage shell is refused" in shell.stderr
+
+    # call_command("shell", command=...) is raw code: refused by the CLI, and by the function itself
+    # when the event is sent as it is (issue 11: no route runs a name the bundle did not register)
+    hostile = run("invoke", "wsgi", "django.core.management.call_command", "--args", '["shell"]')
+    assert hostile.returncode == 1 and "is not a @command, @task or scheduled function" in hostile.stderr
+    event = project.parent / "hostile.json"
+    event.write_text(json.dumps({"lz": "invoke", "function": "django.core.management.call_command",
+                                 "args": ["shell"], "kwargs": {"command": "print('pwned')"}}))
+    sent = run("invoke", "wsgi", "--event", str(event))
+    assert sent.returncode == 1 and "is not a @command" in sent.stderr and "pwned" not in sent.stdout
     failing = lz(lz_env, "manage", "--local", "--project", str(project), "wsgi", "migrate", "nosuchapp")
     assert failing.returncode == 1 and "No installed app with label 'nosuchapp'" in failing.stdout + failing.stderr
 

@@ -3,6 +3,7 @@ through the local runtime."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -45,4 +46,20 @@ def test_local_invoke_runs_the_function_in_the_bundle(lz_env, project: Path) -> 
     assert out.returncode == 0, out.stderr
     assert out.stdout.splitlines() == ["announcing item 7: kettle", "null"]
     missing = lz(lz_env, "invoke", "dev", "app.nope", "--local", "--project", str(project))
-    assert missing.returncode == 1 and "AttributeError" in missing.stderr
+    assert missing.returncode == 1 and "app.nope is not a @command, @task or scheduled function" in missing.stderr
+    assert "registered: app.announce_item, app.forget_new_items" in missing.stderr
+
+
+def test_unregistered_names_go_out_as_raw_code_only_where_the_stage_allows_it(project: Path) -> None:
+    """Both ends gate raw code: the CLI sends an unregistered name only as a raw call, and only for
+    a stage with allow_raw_invoke (the function refuses raw calls unless deployed with it)."""
+    from lz.cli.invoke import InvokeError, function_payload
+    from lz.cli.settings import load
+
+    stage = load(project, "dev")
+    assert function_payload(stage, "app.announce_item", "[1]", None)["lz"] == "invoke"
+    with pytest.raises(InvokeError, match="raw code, refused unless"):
+        function_payload(stage, "os.system", '["id"]', None)
+    stage = dataclasses.replace(stage, allow_raw_invoke=True)
+    assert function_payload(stage, "os.system", '["id"]', None) == {
+        "lz": "raw", "call": "os.system", "args": ["id"], "kwargs": {}}

@@ -1,6 +1,9 @@
 """The bundle's entry point (`lz_handler.handler`) and lz's own runtime files (lz/__init__.py,
 lz/tasks/, lz/adapter/).
 
+The entry also declares what the bundle registered (`declare({...})`), the only functions an event
+may name: see lz/tasks/names.py.
+
 The entry module is generated so that it is tiny and obvious: import the app once at init, adapt it,
 hand every event to the adapter. lz's runtime (lz/__init__.py, lz/adapter/) ships in every bundle;
 lz.cli never does.
@@ -21,6 +24,11 @@ import importlib
 
 from lz.adapter import adapt
 from lz.adapter.dispatch import Dispatcher
+from lz.tasks.names import declare
+
+# What events may run: the functions this bundle registers (found in its code by `lz package`).
+# A task, schedule or command event naming anything else is refused, never imported.
+declare({declared})
 
 _module = importlib.import_module({module!r})
 app = _module
@@ -31,10 +39,21 @@ handler = Dispatcher(adapt(app{options}))
 '''
 
 
-def handler_source(app_spec: str, adapter_options: dict) -> str:
+def handler_source(app_spec: str, adapter_options: dict, declared: dict | None = None) -> str:
+    """The entry module's text; `declared` is registry.declarations() of the bundled code."""
     module, _, attr = app_spec.partition(":")
     options = "".join(f", {key}={value!r}" for key, value in sorted(adapter_options.items()))
-    return TEMPLATE.format(module=module, attrs=tuple(attr.split(".")), options=options)
+    return TEMPLATE.format(module=module, attrs=tuple(attr.split(".")), options=options,
+                           declared=_literal(declared or {}))
+
+
+def _literal(declared: dict) -> str:
+    """One entry a line, so that a reader of lz_handler.py sees what the bundle lets events run."""
+    if not declared:
+        return "{}"
+    lines = "".join(f"\n    {name!r}: {tuple(module_qualname_kinds[:2]) + (tuple(module_qualname_kinds[2]),)!r},"
+                    for name, module_qualname_kinds in sorted(declared.items()))
+    return "{" + lines + "\n}"
 
 
 def runtime_files() -> list[tuple[str, Path]]:

@@ -3,6 +3,8 @@ from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
+from lz import command
+
 
 def home(request):
     return JsonResponse({"framework": "django", "path": request.path,
@@ -17,6 +19,7 @@ def go(request):
     return redirect(reverse("home"))
 
 
+@command
 def user_count() -> int:
     """Also called directly by `lz invoke STAGE mysite.views.user_count`."""
     return User.objects.count()
