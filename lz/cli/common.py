@@ -33,6 +33,11 @@ def make_aws(settings, region: str | None, profile: str | None):
 
 
 def console():
+    """The console commands report on (stderr). Off a terminal (CI logs, a pipe, a file) nothing
+    is cut to 80 columns: tables take the width their values need, so no name is lost."""
+    import sys
+
     from rich.console import Console
 
-    return Console(stderr=True, soft_wrap=True)
+    wide = None if sys.stderr.isatty() else 10_000
+    return Console(stderr=True, soft_wrap=True, width=wide)

@@ -88,13 +88,27 @@ def manage_payload(args: list[str]) -> dict[str, Any]:
 
 
 def _failed(result: Any) -> str | None:
-    """The error an answer carries: a refusal ({"error"}) or a Lambda function error."""
+    """The error an answer carries: a refusal ({"error"}) or a Lambda function error, with the
+    function's traceback where Lambda sent one."""
     if isinstance(result, dict):
         if "errorMessage" in result:
-            return f"{result.get('errorType', 'Error')}: {result['errorMessage']}"
+            trace = result.get("stackTrace")
+            lines = "".join(f"\n  {line.rstrip()}" for line in trace if isinstance(line, str)) \
+                if isinstance(trace, list) else ""
+            return f"{result.get('errorType', 'Error')}: {result['errorMessage']}" + (
+                f"\nTraceback (in the function):{lines}" if lines else "")
         if isinstance(result.get("error"), str):
             return result["error"]
     return None
+
+
+def _function_error(result: Any, kind: str) -> str:
+    """What a failed invocation says, whatever its payload's shape: nothing is dropped."""
+    said = _failed(result)
+    if said:
+        return said
+    shown = json.dumps(result, ensure_ascii=False)[:4000] if result is not None else "no payload"
+    return f"the function failed ({kind}): {shown}"
 
 
 def remote(aws: Aws, stage: Stage, payload: dict[str, Any]) -> Answer:
@@ -109,8 +123,8 @@ def remote(aws: Aws, stage: Stage, payload: dict[str, Any]) -> Answer:
     except ValueError:
         result = raw.decode("utf-8", "replace")
     log = base64.b64decode(response.get("LogResult") or "").decode("utf-8", "replace").splitlines()
-    error = _failed(result) or (f"the function failed ({response['FunctionError']})"
-                                if response.get("FunctionError") else None)
+    error = (_function_error(result, response["FunctionError"]) if response.get("FunctionError")
+             else _failed(result))
     return Answer(error is None, result, log, error)
 
 
