@@ -40,6 +40,14 @@ def _run_task(dispatcher: Dispatcher, event: dict[str, Any], context: Any) -> An
     return execute(event, request_id(context))
 
 
+def _run_step(dispatcher: Dispatcher, event: dict[str, Any], context: Any) -> Any:
+    """A workflow's Task state: run one registered task and answer with its value (the state
+    machine carries it on); see lz/tasks/steps.py."""
+    from ..tasks.steps import execute_step
+
+    return execute_step(event, request_id(context))
+
+
 def _run_schedule(dispatcher: Dispatcher, event: dict[str, Any], context: Any) -> Any:
     from ..tasks.names import Unregistered, resolve
 
@@ -190,6 +198,7 @@ def _http(dispatcher: Dispatcher, event: dict[str, Any], context: Any) -> Any:
 
 ROUTES: list[Route] = [
     ("task", lambda e: e.get("lz") == "task", _run_task),
+    ("step", lambda e: e.get("lz") == "step", _run_step),
     ("schedule", lambda e: e.get("lz") == "schedule", _run_schedule),
     ("invoke", lambda e: e.get("lz") == "invoke", _command("call")),
     ("raw", lambda e: e.get("lz") == "raw", _command("raw")),
