@@ -7,6 +7,13 @@ zipped size, and cold start (process start to first response, under the local La
 Python 3.13, bundles taking turns, best of 10) with and without target bytecode; then `zappa package` of the same app, from a venv
 holding the app's requirements and Zappa, with its size, build time and cold start under the same
 local runtime. Best of a few runs each.
+
+    .venv/bin/python bench/bundle.py --tests    # dependencies' test folders: left out vs kept
+
+`--tests` builds a heavy app (numpy, pandas, Pillow, ...) twice, once as lz does by default
+(dependencies' tests/ left out) and once with "keep_tests": ["*"], and prints each bundle's
+unzipped size, file count and cold build time; then it imports every top-level package of the
+stripped bundle under the local Lambda runtime, to show that nothing needed was removed.
 """
 
 from __future__ import annotations
@@ -91,11 +98,80 @@ def zappa_bundle(example: str, work: Path) -> tuple[Path, float] | str:
     return out_zip, time.perf_counter() - t0
 
 
+HEAVY = "numpy\npandas\npillow\npydantic\ncryptography\nflask\n"
+IMPORT_ALL = """import importlib, json, os
+
+def app(environ, start_response):
+    here = os.path.dirname(os.path.abspath(__file__))
+    failed, tried = {}, []
+    for entry in sorted(os.listdir(here)):
+        name = entry.split(".")[0]
+        if name.startswith("_") or name in ("app", "lz_handler") or entry.endswith(".dist-info"):
+            continue
+        is_dir = os.path.isdir(os.path.join(here, entry))
+        if not (is_dir and "." not in entry or not is_dir and entry.endswith((".py", ".pyc"))):
+            continue  # pillow.libs/, numpy.libs/: shared libraries, not packages
+        tried.append(name)
+        try:
+            importlib.import_module(name)
+        except Exception as exc:
+            failed[name] = repr(exc)
+    start_response("200 OK", [("Content-Type", "application/json")])
+    return [json.dumps({"tried": tried, "failed": failed}).encode()]
+"""
+
+
+def test_folders(work: Path) -> None:
+    """Stripped vs kept test folders of a heavy app's dependencies."""
+    import zipfile
+
+    project = work / "heavy"
+    project.mkdir()
+    (project / "app.py").write_text(IMPORT_ALL)
+    (project / "requirements.txt").write_text(HEAVY)
+    (project / "lz_settings.json").write_text(json.dumps({
+        "dev": {"app": "app:app"}, "kept": {"extends": "dev", "keep_tests": ["*"]}}))
+    env = {**os.environ, "LZ_CACHE_DIR": str(work / "cache-heavy")}
+    rows = {}
+    for stage in ("dev", "kept"):
+        out = work / f"heavy-{stage}.zip"
+        t0 = time.perf_counter()
+        result = subprocess.run([sys.executable, "-m", "lz.cli.main", "package", stage, "--project",
+                                 str(project), "-o", str(out)], env=env, capture_output=True, text=True)
+        if result.returncode != 0:
+            raise SystemExit(result.stderr)
+        seconds = time.perf_counter() - t0
+        with zipfile.ZipFile(out) as zf:
+            infos = zf.infolist()
+        tests = [i for i in infos if "/tests/" in i.filename or "/test/" in i.filename]
+        rows[stage] = (seconds, sum(i.file_size for i in infos), len(infos), out.stat().st_size,
+                       sum(i.file_size for i in tests), len(tests))
+    print("## heavy app: " + HEAVY.strip().replace("\n", ", "))
+    for stage, (seconds, unzipped, count, zipped, test_bytes, test_count) in rows.items():
+        label = "tests left out (default)" if stage == "dev" else 'keep_tests ["*"]'
+        print(f"   {label:26s} cold build {seconds:6.1f} s  unzipped {unzipped / 2**20:7.1f} MiB in "
+              f"{count:6d} files  zipped {zipped / 2**20:6.1f} MiB  (test folders: "
+              f"{test_bytes / 2**20:.1f} MiB in {test_count} files)")
+    with LocalFunction(work / "heavy-dev.zip", "3.13", timeout=120) as fn:
+        answer = fn.invoke(make("http_v2", path="/"))
+    if not answer.ok:
+        raise SystemExit(answer.describe())
+    body = json.loads(answer.result["body"])
+    print(f"   imported {len(body['tried'])} top-level packages of the stripped bundle under the local "
+          f"runtime: {len(body['failed'])} failed {body['failed'] or ''}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=10, help="cold starts per bundle (best is kept)")
     parser.add_argument("--no-zappa", action="store_true")
+    parser.add_argument("--tests", action="store_true",
+                        help="only measure leaving out the dependencies' test folders (heavy app)")
     args = parser.parse_args()
+    if args.tests:
+        with tempfile.TemporaryDirectory(prefix="lz-bench-") as tmp:
+            test_folders(Path(tmp))
+        return
     rows = []
     with tempfile.TemporaryDirectory(prefix="lz-bench-") as tmp:
         work = Path(tmp)

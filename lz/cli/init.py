@@ -86,4 +86,18 @@ def write(root: Path, stage: str, app: str, runtime: str, architecture: str, reg
     data[stage] = settings
     path.write_text(json.dumps(data, indent=2) + "\n")
     load(root, stage)  # what was written must load: fail loudly here, not at deploy
+    ignore_build_output(root)
     return path
+
+
+def ignore_build_output(root: Path) -> bool:
+    """Add `.lz/` (built zips, lock files) to the project's .gitignore, creating it if needed, so
+    bundles are never committed; True when the file was changed."""
+    path = root / ".gitignore"
+    text = path.read_text(encoding="utf-8") if path.is_file() else ""
+    entries = {line.strip().rstrip("/").lstrip("/") for line in text.splitlines()}
+    if ".lz" in entries or ".lz/*" in entries or ".lz/**" in entries:
+        return False
+    separator = "" if not text or text.endswith("\n") else "\n"
+    path.write_text(f"{text}{separator}# lz: built bundles and lock files\n.lz/\n", encoding="utf-8")
+    return True

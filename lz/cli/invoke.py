@@ -132,7 +132,7 @@ def local(stage: Stage, bundle: Path, payload: dict[str, Any]) -> Answer:
     from .local.runner import LocalFunction
 
     with LocalFunction(bundle, stage.python_version, timeout=stage.timeout, environment=local_environment(stage),
-                       name=stage.function_name) as function:
+                       name=stage.function_name, architecture=stage.architecture) as function:
         invocation = function.invoke(payload)
     result = invocation.result
     error = None if invocation.ok else f"the function {invocation.describe()}"

@@ -15,8 +15,9 @@ from .local.gateway import FRONTS
 @click.command()
 @click.argument("stage", required=False)
 @click.option("--app", "app_spec", help="The app as module:attr (default: the stage's `app`).")
-@click.option("--front", type=click.Choice(FRONTS), help="Which AWS front's events to emulate "
-              "(default: the stage's `http`, else http_api).")
+@click.option("--front", type=click.Choice(FRONTS), help="Which AWS front's events and limits to "
+              "emulate (default: the stage's `http`, else http_api; alb: a target group in its "
+              "default single-value header mode).")
 @click.option("--api-stage", "--stage", "api_stage", help="API stage name; a named stage is served "
               "under /NAME/ (default: the stage's name for rest_api, else $default).")
 @click.option("--host", default="127.0.0.1", show_default=True)
@@ -46,12 +47,29 @@ def serve(stage: str | None, app_spec: str | None, front: str | None, api_stage:
         raise click.ClickException(str(exc)) from None
 
 
+def _log_besides(log: list[str], output: str) -> list[str]:
+    """The log tail without the lines the command printed: those are shown once, on stdout (the
+    function also writes them to its log, so the tail repeats them)."""
+    printed: dict[str, int] = {}
+    for line in output.splitlines():
+        printed[line] = printed.get(line, 0) + 1
+    rest = []
+    for line in log:
+        if printed.get(line, 0) > 0:
+            printed[line] -= 1
+        else:
+            rest.append(line)
+    return rest
+
+
 def _answer(answer, show_result: bool = True) -> None:
-    for line in answer.log:
-        click.echo(line, err=True)
     result = answer.result
-    if isinstance(result, dict) and isinstance(result.get("output"), str):
-        click.echo(result["output"], nl=False)
+    output = result.get("output") if isinstance(result, dict) else None
+    output = output if isinstance(output, str) else ""
+    for line in _log_besides(answer.log, output):
+        click.echo(line, err=True)
+    if output:
+        click.echo(output, nl=False)
     if not answer.ok:
         raise click.ClickException(answer.error or "the function failed")
     if show_result:
@@ -104,13 +122,15 @@ def invoke(stage: str, function: str | None, args_json: str | None, kwargs_json:
         elif raw_code is not None:
             payload = raw_payload(settings, raw_code)
         else:
-            payload = function_payload(function, args_json, kwargs_json)
+            payload = function_payload(settings, function, args_json, kwargs_json)
     except InvokeError as exc:
         raise click.ClickException(str(exc)) from None
     _answer(_send(settings, payload, local, bundle_path, region, profile), show_result=raw_code is None)
 
 
-@click.command(context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
+# lz's own options may stand anywhere (`lz manage dev check --local`); every other word goes to
+# Django in its order. `--` ends lz's options, for a Django option spelled like one of lz's.
+@click.command(context_settings={"ignore_unknown_options": True})
 @click.option("--local", is_flag=True, help="Run the bundle on this machine (local Lambda runtime).")
 @click.option("--bundle", "bundle_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="With --local: an already built zip.")
@@ -119,7 +139,12 @@ def invoke(stage: str, function: str | None, args_json: str | None, kwargs_json:
 @click.argument("command", nargs=-1, type=click.UNPROCESSED)
 def manage(local: bool, bundle_path: Path | None, region: str | None, profile: str | None, project: str,
            stage: str, command: tuple[str, ...]) -> None:
-    """Run a Django management command (e.g. migrate, check) inside STAGE's function."""
+    """Run a Django management command (e.g. migrate, check) inside STAGE's function.
+
+    lz's options (--local, --bundle, --project, --region, --profile) may stand anywhere; the other
+    words go to Django. Put `--` before the command to pass Django an option of the same name:
+    `lz manage dev -- mycommand --local`.
+    """
     from .invoke import InvokeError, manage_payload
 
     settings = load_stage(stage, project)
@@ -165,11 +190,14 @@ def tail(stage: str, since: str, pattern: str | None, follow: bool, as_json: boo
     reader.note = lambda message: click.echo(f"lz tail: {message}", err=True)
     folder = Folder(fold=not raw)
     color = not as_json and sys.stdout.isatty()
+    shown = 0
 
     def show(lines) -> None:
+        nonlocal shown
         for line in lines:
             if wanted(line, http_only, errors_only):
                 click.echo(line.as_json() if as_json else render(line, color))
+                shown += 1
         sys.stdout.flush()
 
     try:
@@ -181,6 +209,12 @@ def tail(stage: str, since: str, pattern: str | None, follow: bool, as_json: boo
             if follow and batch:
                 show(folder.flush(older_than=batch[-1].timestamp - 10_000))
         show(folder.flush())
+        if not follow and not shown:
+            filters = [f for f, on in (("--filter", pattern), ("--http", http_only),
+                                       ("--errors", errors_only)) if on]
+            click.echo(f"lz tail: no log lines since {since}"
+                       + (f" matching {', '.join(filters)}" if filters else "")
+                       + f" in {settings.log_group}", err=True)
     except AwsError as exc:
         raise click.ClickException(str(exc)) from None
     except KeyboardInterrupt:

@@ -9,10 +9,11 @@ from pathlib import Path
 
 
 def cache_root() -> Path:
-    """LZ_CACHE_DIR, else $XDG_CACHE_HOME/lz, else ~/.cache/lz."""
+    """LZ_CACHE_DIR, else $XDG_CACHE_HOME/lz, else ~/.cache/lz; always absolute, so that no part
+    of lz (a build run from inside the project, say) mistakes the cache for project files."""
     base = os.environ.get("LZ_CACHE_DIR") or os.path.join(
         os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "lz")
-    return Path(base)
+    return Path(base).expanduser().absolute()
 
 
 def uv_path() -> str | None:

@@ -67,8 +67,10 @@ def find_python(version: str) -> str | None:
         if Path(candidate).exists() and _is_version(candidate, version):
             known[version] = {"path": candidate, "mtime": os.stat(candidate).st_mtime}
             try:
+                from .bundle.files import write_atomic
+
                 cache.parent.mkdir(parents=True, exist_ok=True)
-                cache.write_text(json.dumps(known))
+                write_atomic(cache, json.dumps(known))  # concurrent lz processes read it
             except OSError:
                 pass
             return candidate

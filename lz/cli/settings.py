@@ -80,6 +80,7 @@ class Stage:
     tasks: dict[str, Any] = field(default_factory=dict)
     task_bucket: str | None = None
     allow_raw_invoke: bool = False
+    keep_tests: list[str] = field(default_factory=list)
 
     @property
     def function_name(self) -> str:
@@ -114,7 +115,18 @@ def schema() -> dict[str, Any]:
     }
 
 
+# Other names users know a value by: spelling is no guide for these (amd64 is not close to x86_64).
+SYNONYMS = {"amd64": "x86_64", "x86-64": "x86_64", "x64": "x86_64", "intel": "x86_64",
+            "aarch64": "arm64", "graviton": "arm64", "arm64v8": "arm64"}
+WHY_RUNTIMES = ("lz supports the Lambda Python runtimes on Amazon Linux 2023, whose glibc 2.34 it "
+                "picks wheels for; python3.11 and older run on Amazon Linux 2 (glibc 2.26), which lz "
+                "does not build for: move the app to python3.12 or newer")
+
+
 def _nearest(word: str, options: list[str]) -> str:
+    synonym = SYNONYMS.get(word.lower())
+    if synonym in options:
+        return f' (did you mean "{synonym}"? it is the same architecture by another name)'
     close = difflib.get_close_matches(word, options, n=1, cutoff=0.5)
     return f' (did you mean "{close[0]}"?)' if close else ""
 
@@ -130,7 +142,9 @@ def _check(value: Any, spec: dict[str, Any], where: str) -> None:
         if value not in spec["enum"]:
             choices = ", ".join(json.dumps(v) for v in spec["enum"])
             hint = _nearest(str(value), [str(v) for v in spec["enum"]])
-            raise SettingsError(f"{where} must be one of {choices}, got {json.dumps(value)}{hint}")
+            why = f"; {WHY_RUNTIMES}" if where.endswith('"runtime"') else ""
+            hint = "" if why else hint
+            raise SettingsError(f"{where} must be one of {choices}, got {json.dumps(value)}{hint}{why}")
         return
     kinds = spec.get("type")
     kinds = [kinds] if isinstance(kinds, str) else kinds or []
@@ -195,8 +209,9 @@ def read_file(root: Path) -> dict[str, Any]:
     path = root / FILENAME
     if not path.is_file():
         raise SettingsError(
-            f"no {FILENAME} in {root}: create one (every key is shown in settings.example.json), "
-            "or run lz from the project directory"
+            f"no {FILENAME} in {root}: run `lz init` there to write one (it finds your app), or "
+            "run lz from the project directory (or pass --project DIR); `lz schema` prints every "
+            "key, and README's Settings section shows them by example"
         )
     try:
         data = json.loads(path.read_text(encoding="utf-8"))

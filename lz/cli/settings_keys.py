@@ -210,6 +210,12 @@ KEYS: dict[str, tuple[dict[str, Any], Any, str]] = {
         "Ship the dependencies' .py sources beside their bytecode (for libraries that read their "
         "own source, and for tracebacks with source lines inside dependencies).",
     ),
+    "keep_tests": (
+        {"type": "array", "items": {"type": "string"}},
+        [],
+        "Dependencies whose own tests/ and test/ folders ship (distribution or import names, \"*\" "
+        "for all); the others are left out, except folders a package imports itself at import time.",
+    ),
     "build_from_source": (
         {"type": "array", "items": {"type": "string"}},
         [],

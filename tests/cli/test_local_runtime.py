@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -108,3 +110,87 @@ def test_lz_invoke_local_prints_the_result(lz_env, bundle: Path, tmp_path: Path)
     env = {k: v for k, v in lz_env.items() if k not in ("AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE")}
     remote = lz(env, "invoke", "dev", "--event", str(event), "--project", str(project))  # no AWS here
     assert remote.returncode == 1 and 'no AWS region: set "region" in lz_settings.json' in remote.stderr
+
+
+def _zip(path: Path, files: dict[str, tuple[bytes, int]]) -> Path:
+    """A zip made on Unix whose members carry the given modes (as `lz package` and pip write them)."""
+    import stat
+    import zipfile
+
+    with zipfile.ZipFile(path, "w") as zf:
+        for name, (data, mode) in files.items():
+            info = zipfile.ZipInfo(name, date_time=(2024, 1, 1, 0, 0, 0))
+            info.create_system = 3
+            info.external_attr = (stat.S_IFREG | mode) << 16
+            zf.writestr(info, data)
+    return path
+
+
+RUNS_TOOL = b'''
+import os, subprocess
+
+
+def handler(event, context):
+    tool = os.path.join(os.environ["LAMBDA_TASK_ROOT"], "bin", "tool")
+    return subprocess.run([tool], capture_output=True, text=True, check=True).stdout.strip()
+'''
+
+
+def test_files_keep_their_mode_from_the_zip_so_a_shipped_executable_runs(lz_env, tmp_path: Path) -> None:
+    """Lambda keeps each file's permissions from the deployment package; so does the local runtime."""
+    python = need_python("3.13")
+    bundle = _zip(tmp_path / "tool.zip", {"main.py": (RUNS_TOOL, 0o644),
+                                          "bin/tool": (b"#!/bin/sh\necho tool ran\n", 0o755),
+                                          "data.txt": (b"read only", 0o444)})
+    with LocalFunction(bundle, "3.13", handler="main.handler", python=python) as fn:
+        inv = fn.invoke({})
+        assert inv.ok, inv.describe() + "\n".join(inv.log)
+        assert inv.result == "tool ran"
+        assert (fn.task_root / "data.txt").stat().st_mode & 0o777 == 0o444
+
+
+def _elf(machine: int) -> bytes:
+    """The start of a 64-bit little-endian ELF shared object for `machine` (e_machine)."""
+    return b"\x7fELF\x02\x01\x01" + bytes(9) + (3).to_bytes(2, "little") + machine.to_bytes(2, "little") \
+        + bytes(44)
+
+
+def _other_machine() -> tuple[str, int]:
+    from lz.cli.local.bundlefiles import host_machine
+
+    return ("x86_64", 0x3E) if host_machine() == "aarch64" else ("aarch64", 0xB7)
+
+
+def test_a_bundle_for_another_architecture_is_refused_before_anything_starts(tmp_path: Path) -> None:
+    from lz.cli.local.runner import LocalRuntimeError
+
+    theirs, code = _other_machine()
+    bundle = _zip(tmp_path / "other.zip", {
+        "lz_handler.py": (b"def handler(event, context):\n    return 1\n", 0o644),
+        f"numpy/_core/_multiarray_umath.cpython-313-{theirs}-linux-gnu.so": (_elf(code), 0o755),
+        f"numpy/linalg/_umath_linalg.cpython-313-{theirs}-linux-gnu.so": (_elf(code), 0o755),
+    })
+    with pytest.raises(LocalRuntimeError) as raised:
+        LocalFunction(bundle, "3.13", python=sys.executable)
+    message = str(raised.value)
+    assert f"native code built for {'arm64' if theirs == 'aarch64' else 'x86_64'} ({theirs})" in message
+    assert "_multiarray_umath" in message and "and 1 more" in message
+    assert '"architecture":' in message and "lz serve local --bundle" in message
+
+
+def test_native_code_for_this_machine_and_pure_python_bundles_pass_the_check(tmp_path: Path) -> None:
+    import glob
+    import sysconfig
+
+    from lz.cli.local.bundlefiles import foreign_code, host_machine, native_machines
+
+    real = sorted(glob.glob(os.path.join(sysconfig.get_config_var("DESTSHARED") or "", "*.so")))
+    if not real:
+        pytest.skip("this Python has no shared-object extension modules to read")
+    mine = _zip(tmp_path / "mine.zip", {"mod/ext.so": (Path(real[0]).read_bytes(), 0o755),
+                                        "app.py": (b"x = 1\n", 0o644)})
+    assert native_machines(mine) == {host_machine(): ["mod/ext.so"]}  # a real ELF header, read
+    assert foreign_code(mine) is None
+    pure = _zip(tmp_path / "pure.zip", {"app.py": (b"x = 1\n", 0o644),
+                                        "notes.so.txt": (b"not ELF at all, just named so", 0o644)})
+    assert foreign_code(pure) is None

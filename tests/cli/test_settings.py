@@ -54,6 +54,9 @@ def test_inheritance_and_defaults(tmp_path: Path) -> None:
     ({"dev": {"app": "a:b", "extends": "base"}}, 'stage "dev" extends "base", which is not in lz_settings.json'),
     ({"dev": {"app": "a:b", "extends": "prod"}, "prod": {"extends": "dev"}}, "extend each other in a circle: dev -> prod -> dev"),
     ({"dev": ["app"]}, 'stage "dev" must be an object, got a list'),
+    ({"dev": {"app": "a:b", "architecture": "amd64"}}, 'got "amd64" (did you mean "x86_64"? it is the same architecture'),
+    ({"dev": {"app": "a:b", "architecture": "aarch64"}}, 'got "aarch64" (did you mean "arm64"? it is the same architecture'),
+    ({"dev": {"app": "a:b", "runtime": "python3.11"}}, 'got "python3.11"; lz supports the Lambda Python runtimes on Amazon Linux 2023'),
 ])
 def test_broken_settings_say_what_and_how(tmp_path: Path, data, says: str) -> None:
     assert says in error(tmp_path, data)
@@ -65,7 +68,7 @@ def test_unknown_stage_names_the_nearest(tmp_path: Path) -> None:
 
 
 def test_missing_file_says_where_to_look(tmp_path: Path) -> None:
-    with pytest.raises(SettingsError, match="no lz_settings.json in .*settings.example.json"):
+    with pytest.raises(SettingsError, match="no lz_settings.json in .*run `lz init` there.*`lz schema`"):
         load(tmp_path, "dev")
 
 

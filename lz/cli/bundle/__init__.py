@@ -3,6 +3,8 @@ deterministic zip whose entry point is lz_handler.handler."""
 
 from __future__ import annotations
 
+import hashlib
+import os
 import shutil
 import tempfile
 import zipfile
@@ -10,22 +12,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from ..paths import cache_root
+from ..registry import RegistryError, declarations, scan
 from ..settings import Stage
 from . import archive, deps
-from .collect import collect
+from .appcheck import missing_attribute
+from .collect import LeftOut, collect, describe_outside
 from .compile import compile_tree, target_python
 from .deps import DependencyError
 from .entry import HANDLER, MODULE, app_module_present, handler_source, runtime_files
+from .errors import BuildError
+from .files import locked, replacing, tell_stderr
 from .target import Target
 
 ZIP_DIRECT_LIMIT = 50 * 1024 * 1024  # larger zips go through S3 at deploy
 UNZIPPED_LIMIT = 250 * 1024 * 1024  # Lambda refuses larger functions (layers included)
 
-__all__ = ["BuildError", "Bundle", "DependencyError", "build", "HANDLER"]
-
-
-class BuildError(Exception):
-    """The bundle cannot be built as configured; the message says why and what to do."""
+__all__ = ["BuildError", "Bundle", "DependencyError", "LeftOut", "build", "stage_lock", "HANDLER"]
 
 
 @dataclass
@@ -40,6 +43,20 @@ class Bundle:
     compiled_with: str | None
     deps_cached: bool
     notes: list[str] = field(default_factory=list)
+    left_out: list[LeftOut] = field(default_factory=list)  # every project file not shipped, and why
+
+
+def stage_lock(stage: Stage) -> Path:
+    """The lock file of a stage's builds: in the project's .lz/, or in lz's cache when the project
+    cannot be written to. Deploy may hold it too (files.locked) around its build and apply: the
+    same thread takes it again for free."""
+    local = stage.root / ".lz" / f"{stage.name}.lock"
+    try:
+        local.parent.mkdir(parents=True, exist_ok=True)
+        return local
+    except OSError:
+        digest = hashlib.sha256(str(stage.root).encode()).hexdigest()[:16]
+        return Path(os.path.abspath(cache_root())) / "locks" / f"{digest}-{stage.name}.lock"
 
 
 def build(
@@ -48,7 +65,21 @@ def build(
     refresh: bool = False,
     step: Callable[[str], None] = lambda message: None,
     bytecode: bool = True,
+    on_wait: Callable[[str], None] = tell_stderr,
 ) -> Bundle:
+    """Build the stage's zip at `output` (default .lz/PROJECT-STAGE.zip).
+
+    A second build of the same stage, in this process or another, waits for the first one
+    (`on_wait` says so after a moment); the zip is replaced atomically, so whoever reads it sees a
+    whole bundle.
+    """
+    with locked(stage_lock(stage), f"stage {stage.name} of {stage.root} (another lz is building it)",
+                on_wait):
+        return _build(stage, output, refresh, step, bytecode, on_wait)
+
+
+def _build(stage: Stage, output: Path | None, refresh: bool, step: Callable[[str], None],
+           bytecode: bool, on_wait: Callable[[str], None]) -> Bundle:
     target = Target(stage.python_version, stage.architecture)
     python = target_python(target.python_version) if bytecode else None
     notes = []
@@ -59,13 +90,10 @@ def build(
             f"(e.g. `uv python install {target.python_version}`) for precompiled bytecode"
         )
 
-    step(f"dependencies for {target.describe()}")
-    dependencies = deps.prepare(stage.root, stage.requirements, target, stage.keep_boto3,
-                                stage.build_from_source, python, stage.dependency_sources,
-                                refresh)
-
     step("collecting your code")
     collected = collect(stage.root, stage.include, stage.exclude)
+    if collected.outside:
+        raise BuildError(describe_outside(collected.outside))
     user_names = {arc for arc, _ in collected.files}
     if not app_module_present(stage.app, user_names):
         raise BuildError(
@@ -73,6 +101,20 @@ def build(
             f"{stage.root} (looked for {stage.app.partition(':')[0].replace('.', '/')}.py or its "
             "package __init__.py); check the setting, or an exclude that drops it"
         )
+    missing = missing_attribute(stage.app, dict(collected.files),
+                                python or target_python(target.python_version), target.python_version)
+    if missing:
+        raise BuildError(missing)
+
+    step(f"dependencies for {target.describe()}")
+    dependencies = deps.prepare(stage.root, stage.requirements, target, stage.keep_boto3,
+                                stage.build_from_source, python, stage.dependency_sources,
+                                refresh, stage.keep_tests, on_wait)
+    removed = dependencies.tests_removed
+    if removed:
+        shown = ", ".join(removed[:4]) + (", ..." if len(removed) > 4 else "")
+        notes.append(f"left out {len(removed)} test folders of dependencies ({shown}); "
+                     '"keep_tests" ships a package\'s tests')
     with zipfile.ZipFile(dependencies.zip_path) as zf:
         dep_tops = {name.split("/")[0] for name in zf.namelist()}
     clash = sorted({arc.split("/")[0] for arc in user_names} & dep_tops)
@@ -82,8 +124,12 @@ def build(
             "from the project, or drop the dependency from the requirements"
         )
 
+    try:
+        registered = declarations(scan(collected.files), stage.events, collected.files)
+    except RegistryError as exc:
+        raise BuildError(str(exc)) from None
+
     output = Path(output) if output else stage.root / ".lz" / f"{stage.project}-{stage.name}.zip"
-    output.parent.mkdir(parents=True, exist_ok=True)
     step("writing the bundle")
     with tempfile.TemporaryDirectory(prefix="lz-build-") as tmp:
         staging = Path(tmp) / "task"
@@ -92,30 +138,28 @@ def build(
             dest.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(path, dest)
             shutil.copymode(path, dest)
-        (staging / MODULE).write_text(handler_source(stage.app, stage.adapter))
+        (staging / MODULE).write_text(handler_source(stage.app, stage.adapter, registered))
         if python is not None:
             compile_tree(staging, python)
-        partial = output.with_suffix(".zip.partial")
-        shutil.copyfile(dependencies.zip_path, partial)
-        archive.write(partial, archive.tree(staging), append=True)
-        partial.replace(output)
+        with replacing(output) as partial:  # a name of this process's own, then one atomic move
+            shutil.copyfile(dependencies.zip_path, partial)
+            archive.write(partial, archive.tree(staging), append=True)
+            with zipfile.ZipFile(partial) as zf:
+                unzipped = sum(info.file_size for info in zf.infolist())
+            if unzipped > UNZIPPED_LIMIT:
+                raise BuildError(
+                    f"the bundle would unzip to {unzipped / 2**20:.1f} MiB, over Lambda's 250 MiB "
+                    "limit; biggest packages: " + ", ".join(
+                        f"{n} {s / 2**20:.1f} MiB" for n, s in sorted(
+                            dependencies.packages.items(), key=lambda kv: -kv[1])[:5])
+                    + ". Drop what the function does not import, or use a container image."
+                )
 
-    with zipfile.ZipFile(output) as zf:
-        unzipped = sum(info.file_size for info in zf.infolist())
     zipped = output.stat().st_size
-    if unzipped > UNZIPPED_LIMIT:
-        output.unlink()
-        raise BuildError(
-            f"the bundle would unzip to {unzipped / 2**20:.1f} MiB, over Lambda's 250 MiB limit; "
-            "biggest packages: " + ", ".join(
-                f"{n} {s / 2**20:.1f} MiB" for n, s in sorted(
-                    dependencies.packages.items(), key=lambda kv: -kv[1])[:5])
-            + ". Drop what the function does not import, or use a container image."
-        )
     if zipped > ZIP_DIRECT_LIMIT:
         notes.append(
             f"{zipped / 2**20:.1f} MiB zipped is over the 50 MiB direct-upload limit: "
             "lz deploy will upload it through the project's S3 bucket"
         )
     return Bundle(output, target, HANDLER, zipped, unzipped, dependencies.packages,
-                  collected.secrets, python, dependencies.cached, notes)
+                  collected.secrets, python, dependencies.cached, notes, collected.left_out)

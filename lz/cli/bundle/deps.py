@@ -3,26 +3,34 @@
 The cache key is everything that decides what gets installed: the requirement files' contents, the
 target, the boto3 and build-from-source choices, and the interpreter that compiled the bytecode.
 A warm rebuild copies the cached deps.zip and appends the app's own files; nothing is resolved,
-downloaded or compressed again.
+downloaded or compressed again. The dependencies' own test folders are left out (striptests).
+
+The cache (LZ_CACHE_DIR, default ~/.cache/lz) is shared by every build on the machine: each entry
+is resolved under a lock by one process at a time and its files are replaced atomically (files).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import shutil
 import subprocess
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from ..paths import cache_root, uv_path
 from . import archive
 from .compile import compile_tree
+from .files import locked, replacing, tell_stderr, write_atomic
+from .reqnames import installed_names, requirement_names
+from .striptests import strip_tests
 from .target import Target
 
-FORMAT = "2"  # bump when the layout of cached deps changes
+FORMAT = "3"  # bump when the layout of cached deps changes
 RUNTIME_PROVIDED = ("boto3", "botocore", "s3transfer")  # the Lambda Python runtime ships these
 
 
@@ -37,6 +45,7 @@ class Deps:
     requirements: Path | None
     cached: bool
     compiled: bool
+    tests_removed: list[str] = field(default_factory=list)  # dependencies' test folders left out
 
 
 def find_requirements(root: Path, setting: str | None) -> Path | None:
@@ -77,10 +86,10 @@ def _requirement_args(path: Path, work: Path) -> list[str]:
 
 
 def _key(req: Path | None, target: Target, keep_boto3: bool, build: list[str], python: str | None,
-         sources: bool) -> str:
+         sources: bool, keep_tests: list[str]) -> str:
     h = hashlib.sha256()
     h.update(json.dumps([FORMAT, target.python_version, target.architecture, keep_boto3,
-                         sorted(build), python or "no-bytecode", sources]).encode())
+                         sorted(build), python or "no-bytecode", sources, keep_tests]).encode())
     if req is not None:
         h.update(req.name.encode())
         h.update(req.read_bytes())
@@ -155,6 +164,28 @@ def _package_sizes(site: Path) -> dict[str, int]:
     return sizes
 
 
+def _cache_entry(key: str) -> Path:
+    """The cache folder of one dependency set, as an absolute path: uv runs in the project, so a
+    relative LZ_CACHE_DIR would install there (and the bundle would ship without dependencies)."""
+    return Path(os.path.abspath(cache_root())) / "deps" / key
+
+
+def _missing(named: set[str], installed: set[str], keep_boto3: bool) -> list[str] | None:
+    """The requirement names when none of them is installed (None when the set looks right)."""
+    expected = named - {"lz"} - (set() if keep_boto3 else set(RUNTIME_PROVIDED))
+    if expected and not expected & installed:
+        return sorted(expected)
+    return None
+
+
+def _manifest(path: Path) -> dict | None:
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) and {"packages", "distributions", "named"} <= set(data) else None
+
+
 def prepare(
     root: Path,
     setting: str | None,
@@ -164,25 +195,46 @@ def prepare(
     python: str | None,
     keep_sources: bool = False,
     refresh: bool = False,
+    keep_tests: list[str] | None = None,
+    on_wait: Callable[[str], None] = tell_stderr,
 ) -> Deps:
     """The cached deps.zip for these inputs, building it first when it is not in the cache.
 
     With an interpreter of the target version, dependencies ship as bytecode only unless
-    `keep_sources` (the `dependency_sources` setting) asks for their .py files too.
-    """
-    req = find_requirements(root, setting)
-    key = _key(req, target, keep_boto3, build_from_source, python, keep_sources)
-    entry = cache_root() / "deps" / key
-    zip_path = entry / "deps.zip"
-    manifest = entry / "manifest.json"
-    if zip_path.is_file() and manifest.is_file() and not refresh:
-        return Deps(zip_path, json.loads(manifest.read_text())["packages"], req, True, python is not None)
+    `keep_sources` (the `dependency_sources` setting) asks for their .py files too. Their test
+    folders are left out except for the packages `keep_tests` names (see striptests).
 
-    entry.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="lz-deps-", dir=entry.parent) as tmp:
+    One process resolves a given dependency set at a time (a lock per cache entry; the others
+    wait and then find it cached), and deps.zip and its manifest are each replaced atomically,
+    so a concurrent build never reads half a file.
+    """
+    keep_tests = sorted(keep_tests or [])
+    req = find_requirements(root, setting)
+    key = _key(req, target, keep_boto3, build_from_source, python, keep_sources, keep_tests)
+    entry = _cache_entry(key)
+    zip_path = entry / "deps.zip"
+    manifest_path = entry / "manifest.json"
+    entry.mkdir(parents=True, exist_ok=True)
+    with locked(entry / "lock", f"the dependencies being resolved for {target.describe()}", on_wait):
+        manifest = _manifest(manifest_path)
+        if (manifest is not None and zip_path.is_file() and not refresh
+                and _missing(set(manifest["named"]), set(manifest["distributions"]), keep_boto3) is None):
+            return Deps(zip_path, manifest["packages"], req, True, python is not None,
+                        manifest.get("tests_removed", []))
+        packages, stripped = _install(root, req, target, keep_boto3, build_from_source, python,
+                                      keep_sources, keep_tests, entry, zip_path, manifest_path)
+    return Deps(zip_path, packages, req, False, python is not None, stripped)
+
+
+def _install(root: Path, req: Path | None, target: Target, keep_boto3: bool, build_from_source: list[str],
+             python: str | None, keep_sources: bool, keep_tests: list[str], entry: Path, zip_path: Path,
+             manifest_path: Path) -> tuple[dict[str, int], list[str]]:
+    with tempfile.TemporaryDirectory(prefix="lz-deps-", dir=entry) as tmp:
         work = Path(tmp)
         site = work / "site"
         site.mkdir()
+        named: set[str] = set()
+        said = ""
         if req is not None:
             cmd = [uv(), "pip", "install", "--quiet", "--target", str(site),
                    "--python-platform", target.uv_platform,
@@ -190,27 +242,37 @@ def prepare(
                    "--only-binary", ":all:", "--no-compile"]
             for name in build_from_source:
                 cmd += ["--no-binary", name]
-            cmd += _requirement_args(req, work)
+            args = _requirement_args(req, work)
+            named = requirement_names(Path(args[1]))
+            cmd += args
             out = subprocess.run(cmd, capture_output=True, text=True, cwd=root)
+            said = out.stderr.strip()
             if out.returncode != 0:
                 names = _no_wheel_names(out.stderr)
                 if names:
                     names = _all_without_wheels([c for c in cmd if c != "--quiet"], names, root)
                 raise DependencyError(_explain_failure(out.stderr, target, names))
+        installed = installed_names(site)
+        missing = _missing(named, installed, keep_boto3)
+        if missing:
+            raise DependencyError(
+                f"{req.name if req else 'the requirements'} names {', '.join(missing)}, but none of them "
+                f"was installed where lz looked ({site}): the bundle would ship without its dependencies. "
+                "Check that LZ_CACHE_DIR is a writable folder outside the project, then run again "
+                "with --refresh; uv said:\n" + (said or "(nothing)"))
         shutil.rmtree(site / "bin", ignore_errors=True)  # console scripts: never run on Lambda
         (site / ".lock").unlink(missing_ok=True)  # uv's lock file for --target installs
-        for record in site.glob("*.dist-info/RECORD"):
-            record.unlink()  # lists the sources and hashes of files no longer shipped as such
         if not keep_boto3:
             _strip_runtime_provided(site)
+        stripped = [] if "*" in keep_tests else strip_tests(site, keep_tests)
+        for record in site.glob("*.dist-info/RECORD"):
+            record.unlink()  # lists the sources and hashes of files no longer shipped as such
         if python is not None:
             compile_tree(site, python, sourceless=not keep_sources)
-        staged = work / "deps.zip"
-        archive.write(staged, archive.tree(site))
         packages = _package_sizes(site)
-        if entry.exists():
-            shutil.rmtree(entry)
-        entry.mkdir()
-        shutil.move(str(staged), zip_path)
-        manifest.write_text(json.dumps({"packages": packages, "requirements": str(req)}))
-    return Deps(zip_path, packages, req, False, python is not None)
+        with replacing(zip_path) as staged:
+            archive.write(staged, archive.tree(site))
+        write_atomic(manifest_path, json.dumps({
+            "packages": packages, "requirements": str(req), "named": sorted(named),
+            "distributions": sorted(installed), "tests_removed": stripped}))
+    return packages, stripped

@@ -9,7 +9,8 @@ import uuid
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
-FRONTS = ("http_api", "rest_api", "function_url")
+FRONTS = ("http_api", "rest_api", "function_url", "alb")
+ALB_TARGET_GROUP = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/lz-local/0123456789abcdef"
 _TEXT_PREFIXES = ("text/", "application/json", "application/xml", "application/javascript")
 
 
@@ -55,6 +56,8 @@ def build_event(
     request_id = str(uuid.uuid4())
     if front == "rest_api":
         return _rest(method, raw_path, raw_query, headers, text, b64, client_ip, stage, request_id, now)
+    if front == "alb":
+        return _alb(method, raw_path, raw_query, headers, text, b64)
     lower: dict[str, str] = {}
     cookies: list[str] = []
     for name, value in headers:
@@ -141,6 +144,28 @@ def _rest(method, raw_path, raw_query, headers, text, b64, client_ip, stage, req
             "stage": stage,
         },
         "body": text,
+        "isBase64Encoded": b64,
+    }
+
+
+def _alb(method: str, raw_path: str, raw_query: str, headers: list[tuple[str, str]],
+         text: str | None, b64: bool) -> dict[str, Any]:
+    """A target group's event in its default (single-value) header mode: names lowercased, the
+    last of repeated headers and query keys kept, query values and path still percent-encoded."""
+    single: dict[str, str] = {}
+    for name, value in headers:
+        single[name.lower()] = value
+    query: dict[str, str] = {}
+    for part in raw_query.split("&") if raw_query else ():
+        key, _, value = part.partition("=")
+        query[key] = value
+    return {
+        "requestContext": {"elb": {"targetGroupArn": ALB_TARGET_GROUP}},
+        "httpMethod": method,
+        "path": raw_path,
+        "queryStringParameters": query,
+        "headers": single,
+        "body": text or "",
         "isBase64Encoded": b64,
     }
 

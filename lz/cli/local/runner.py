@@ -17,7 +17,6 @@ import subprocess
 import tempfile
 import threading
 import time
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,7 @@ from typing import Any
 from ..bundle.deps import uv
 from ..paths import cache_root
 from ..pythons import find_python
+from .bundlefiles import architecture_message, extract, foreign_code
 from .runtime_api import Outcome, RuntimeAPI
 
 
@@ -100,8 +100,12 @@ class LocalFunction:
         memory: int = 512,
         name: str = "lz-local",
         python: str | None = None,
+        architecture: str | None = None,
     ) -> None:
         self.bundle = Path(bundle)
+        foreign = foreign_code(self.bundle)  # before anything starts: it could only fail later
+        if foreign is not None:
+            raise LocalRuntimeError(architecture_message(self.bundle, *foreign, architecture))
         self.python_version = python_version
         self.handler = handler
         self.timeout = timeout
@@ -116,8 +120,7 @@ class LocalFunction:
             )
         self._dir = Path(tempfile.mkdtemp(prefix="lz-task-"))
         self.task_root = self._dir / "task"
-        with zipfile.ZipFile(self.bundle) as zf:
-            zf.extractall(self.task_root)
+        extract(self.bundle, self.task_root)  # with the zip's file modes, as Lambda unpacks it
         self.ric = ensure_ric(python_version)
         self.api = RuntimeAPI(name).start()
         self._proc: subprocess.Popen[str] | None = None

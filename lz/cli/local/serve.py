@@ -2,118 +2,92 @@
 (HTTP request -> the front's event -> the bundle's dispatcher -> proxy result -> HTTP response).
 
 In-process (the default) it imports the app here, with the stage's environment, and reloads on code
-changes; tasks run in threads (LZ_TASKS=thread unless set). `--bundle` builds the stage's zip and
-runs it under the target Python through the local Lambda runtime instead: slower to start, but the
-very code, dependencies and interpreter that Lambda will run.
+changes; tasks run in threads (LZ_TASKS=thread unless set); every request runs in a thread of its
+own under the stage's timeout (see inprocess.py). `--bundle` builds the stage's zip and runs it under
+the target Python through the local Lambda runtime instead: slower to start, but the very code,
+dependencies and interpreter that Lambda will run.
 """
 
 from __future__ import annotations
 
-import importlib
+import os
 import sys
 from typing import Any, Callable
 
-from .gateway import build_event, result_to_http
+from .appload import AppLoadError, failed_app, load_app
+from .front import gateway_app, run
+from .hints import websocket_note, websocket_routes
+from .inprocess import LocalContext, adapter_for, timed
+from .limits import FRONT_NAMES, FRONT_TIMEOUTS
+
+__all__ = ["LocalContext", "ServeError", "front_of", "load_app", "serve_app", "serve_bundle",
+           "serve_stage"]
 
 
 class ServeError(Exception):
     """lz serve cannot start as asked; the message says why."""
 
 
-class LocalContext:
-    """The parts of Lambda's context object apps and lz read."""
-
-    function_name = "lz-local"
-    function_version = "$LATEST"
-    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:lz-local"
-    memory_limit_in_mb = 512
-    log_group_name = "/aws/lambda/lz-local"
-    log_stream_name = "local"
-
-    def __init__(self, request_id: str) -> None:
-        self.aws_request_id = request_id
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 30_000
+def _say(message: str) -> None:
+    print(f"lz serve: {message}", file=sys.stderr, flush=True)
 
 
-def load_app(spec: str) -> Any:
-    """Import "module:attr" (the `app` setting) from the current directory."""
-    module_name, _, attr = spec.partition(":")
-    if not module_name or not attr:
-        raise ValueError(f"app must look like 'package.module:app', got {spec!r}")
-    if "" not in sys.path:
-        sys.path.insert(0, "")
-    module = importlib.import_module(module_name)
-    try:
-        return getattr(module, attr)
-    except AttributeError:
-        raise ValueError(f"module {module_name!r} has no attribute {attr!r}") from None
+def _reloader_child() -> bool:
+    return os.environ.get("WERKZEUG_RUN_MAIN") == "true"
 
 
-def gateway_app(handler: Callable[[dict, Any], Any], front: str, stage: str) -> Callable:
-    """A WSGI app (for werkzeug's server) that forwards each request through `handler`."""
-    from werkzeug.wrappers import Request as WRequest
-    from werkzeug.wrappers import Response as WResponse
-
-    prefix = "" if stage == "$default" else f"/{stage}"
-
-    def app(environ: dict, start_response: Callable) -> Any:
-        request = WRequest(environ)
-        raw = environ.get("REQUEST_URI") or environ.get("RAW_URI") or request.full_path
-        raw_path, _, raw_query = raw.partition("?")
-        if prefix:
-            if raw_path != prefix and not raw_path.startswith(prefix + "/"):
-                response = WResponse(f"Not Found: this stage lives under {prefix}/\n", 404)
-                return response(environ, start_response)
-            raw_path = raw_path[len(prefix):] or "/"
-        event = build_event(
-            front,
-            request.method,
-            raw_path,
-            raw_query,
-            list(request.headers.items()),
-            request.get_data(),
-            request.remote_addr or "127.0.0.1",
-            stage,
-            request.scheme,
-            int(environ.get("SERVER_PORT") or 80),
-        )
-        rid = event["requestContext"]["requestId"]
-        status, headers, body = result_to_http(handler(event, LocalContext(rid)))
-        response = WResponse(body, status)
-        response.headers.clear()
-        for name, value in headers:
-            response.headers.add(name, value)
-        return response(environ, start_response)
-
-    return app
-
-
-def _run(handler: Callable[[dict, Any], Any], label: str, front: str, stage: str, host: str, port: int,
-         reload: bool, extra_files: list[str] | None = None) -> None:
-    from werkzeug.serving import run_simple
-
+def _banner(label: str, front: str, stage: str, host: str, port: int, reload: bool) -> None:
+    if reload and _reloader_child():
+        return  # the watching parent said it; the child restarts on every save
     prefix = "" if stage == "$default" else f"/{stage}"
     print(f"lz serve: {label} behind a local {front} on http://{host}:{port}{prefix}/", flush=True)
-    run_simple(host, port, gateway_app(handler, front, stage), use_reloader=reload, threaded=True,
-               extra_files=extra_files)
 
 
-def _handler(app: Any) -> Callable[[dict, Any], Any]:
-    from lz.adapter import adapt
+def _app_handler(spec: str, where: str, root: str | None, options: dict[str, Any],
+                 reload: bool) -> Callable:
+    """The dispatcher for the imported app; under the reloader, an app that fails to import is
+    reported and answered 500 until the next save instead of ending the server."""
     from lz.adapter.dispatch import Dispatcher
 
+    if ":" not in spec or spec.startswith(":") or spec.endswith(":"):
+        raise ServeError(f"app must look like 'package.module:app', got {spec!r}")
+    if reload and not _reloader_child():
+        return failed_app("(the watching process never serves)")  # the reloader's child imports it
+    try:
+        app = load_app(spec, where, root)
+        try:
+            adapter = adapter_for(app, options)
+        except (TypeError, ValueError) as exc:
+            raise AppLoadError(f"the stage's \"adapter\" settings do not fit this app: {exc}") from None
+    except AppLoadError as exc:
+        if not reload:
+            raise ServeError(str(exc)) from None
+        _say(f"{exc}\n(watching for changes: save a fix to reload)")
+        return failed_app(str(exc))
+    routes = websocket_routes(app)
+    if routes:
+        websocket_note(f"the app declares WebSocket routes ({', '.join(routes)})")
     # werkzeug already logs each request here: no structured request line on top
-    return Dispatcher(adapt(app), request_log=False)
+    return Dispatcher(adapter, request_log=False)
+
+
+def _serve_in_process(spec: str, where: str, root: str | None, label: str, options: dict[str, Any],
+                      front: str, stage: str, host: str, port: int, reload: bool, timeout: float,
+                      function_name: str = "lz-local", memory: int = 512,
+                      extra_files: list[str] | None = None) -> None:
+    handler = timed(_app_handler(spec, where, root, options, reload), timeout,
+                    FRONT_TIMEOUTS[front], FRONT_NAMES[front])
+
+    def context_for(request_id: str) -> LocalContext:
+        return LocalContext(request_id, timeout, function_name, memory)
+
+    _banner(label, front, stage, host, port, reload)
+    run(gateway_app(handler, front, stage, context_for), front, host, port, reload, extra_files)
 
 
 def serve_app(app_spec: str, front: str, stage: str, host: str, port: int, reload: bool) -> None:
-    try:
-        app = load_app(app_spec)
-    except (ImportError, ValueError) as exc:
-        raise ServeError(str(exc)) from None
-    _run(_handler(app), app_spec, front, stage, host, port, reload)
+    """`lz serve --app module:attr`: no settings, so lz's default 30 s timeout."""
+    _serve_in_process(app_spec, "", None, app_spec, {}, front, stage, host, port, reload, timeout=30)
 
 
 def front_of(settings: Any, front: str | None, api_stage: str | None) -> tuple[str, str]:
@@ -126,44 +100,43 @@ def front_of(settings: Any, front: str | None, api_stage: str | None) -> tuple[s
 
 def serve_stage(settings: Any, app_spec: str | None, front: str | None, api_stage: str | None,
                 host: str, port: int, reload: bool) -> None:
-    import os
-
     from ..invoke import local_environment
 
     os.environ.update(local_environment(settings))
     os.environ.setdefault("LZ_TASKS", "thread")  # tasks run off the request, as on Lambda
-    sys.path.insert(0, str(settings.root))
     front, api_stage = front_of(settings, front, api_stage)
     spec = app_spec or settings.app
-    try:
-        app = load_app(spec)
-    except (ImportError, ValueError) as exc:
-        raise ServeError(f"cannot import {spec}: {exc}") from None
-    _run(_handler(app), f"{settings.name} ({spec})", front, api_stage, host, port, reload,
-         [str(settings.root / "lz_settings.json")])
+    _serve_in_process(spec, f" (stage {settings.name})", str(settings.root), f"{settings.name} ({spec})",
+                      dict(settings.adapter or {}), front, api_stage, host, port, reload,
+                      settings.timeout, settings.function_name, settings.memory,
+                      [str(settings.root / "lz_settings.json")])
 
 
 def serve_bundle(settings: Any, front: str | None, api_stage: str | None, host: str, port: int) -> None:
+    import signal
     import threading
 
     from ..bundle import BuildError, DependencyError, build
     from ..invoke import local_environment
+    from .bundlefiles import LAMBDA_NAMES, host_machine
     from .runner import LocalFunction, LocalRuntimeError
 
-    import os
-
+    mine = LAMBDA_NAMES.get(host_machine(), host_machine())
+    if settings.architecture != mine:
+        _say(f"stage {settings.name} is built for {settings.architecture} and this machine is {mine}: "
+             "pure Python runs either way, native code only on its own CPU (checked after the build)")
     try:
         bundle = build(settings)
         # tasks run per LZ_TASKS (in a thread by default), not sent to a Lambda that is not there
         environment = {**local_environment(settings), "LZ_TASKS": os.environ.get("LZ_TASKS", "thread")}
         function = LocalFunction(bundle.path, settings.python_version, timeout=settings.timeout,
-                                 environment=environment,
-                                 name=settings.function_name)
+                                 environment=environment, name=settings.function_name,
+                                 architecture=settings.architecture)
     except (BuildError, DependencyError, LocalRuntimeError) as exc:
         raise ServeError(str(exc)) from None
     lock = threading.Lock()  # one execution environment: one invocation at a time, as on Lambda
 
-    def handler(event: dict, context: Any) -> Any:
+    def invoke(event: dict, context: Any) -> Any:
         with lock:
             invocation = function.invoke(event)
         for line in invocation.log:
@@ -174,8 +147,21 @@ def serve_bundle(settings: Any, front: str | None, api_stage: str | None, host: 
         return invocation.result
 
     front, api_stage = front_of(settings, front, api_stage)
+    handler: Callable = invoke
+    front_timeout = FRONT_TIMEOUTS[front]
+    if front_timeout is not None and front_timeout < settings.timeout:
+        # the function's own timeout is the local runtime's; the front gives up sooner (504)
+        handler = timed(invoke, settings.timeout, front_timeout, FRONT_NAMES[front])
+
+    def context_for(request_id: str) -> LocalContext:
+        return LocalContext(request_id, settings.timeout, settings.function_name, settings.memory)
+
+    _banner(f"{settings.name} (bundle {bundle.path.name}, Python {settings.python_version})",
+            front, api_stage, host, port, reload=False)
+    # SIGTERM (a terminal closed, a supervisor stopping it) ends the server like Ctrl-C does, so
+    # the function process and its unzipped bundle go with it
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
-        _run(handler, f"{settings.name} (bundle {bundle.path.name}, Python {settings.python_version})",
-             front, api_stage, host, port, reload=False)
+        run(gateway_app(handler, front, api_stage, context_for), front, host, port, reload=False)
     finally:
         function.close()

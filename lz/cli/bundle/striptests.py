@@ -1,0 +1,122 @@
+"""Dependencies' own test suites (pandas/tests is 22 MiB) are left out of the bundle.
+
+A folder named tests/ or test/ inside an installed package is dropped, unless:
+- the package is listed in the `keep_tests` setting (its distribution or import name, or "*");
+- code that runs when the package is imported needs it: some module outside the test folders
+  imports it at module level (absolute, `import pkg.tests.x`, or relative, `from .tests import x`),
+  directly or through another kept test folder. django/test/ stays for that reason, since
+  django.contrib modules import django.test at module level. Imports inside functions only run
+  when called (numpy's and mpmath's `test()` helpers), so they do not keep a folder.
+
+Top-level folders of the site (a stray `tests` package some wheels install) are left alone.
+"""
+
+from __future__ import annotations
+
+import ast
+import fnmatch
+import re
+import shutil
+from pathlib import Path
+
+from .reqnames import normalize
+
+TEST_DIRS = ("tests", "test")
+_MAYBE = re.compile(rb"(?m)^[ \t]*(?:from|import)[ \t][^\n]*(?:\n[^\n]*){0,8}")
+_WORD = re.compile(rb"\btests?\b")
+
+
+def _module_of(site: Path, path: Path) -> str:
+    parts = list(path.relative_to(site).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def _imports(site: Path, path: Path) -> set[str]:
+    """Modules `path` imports at module level (absolute names; relative ones resolved), only
+    for files whose import lines mention a test folder at all (most do not: no parse)."""
+    data = path.read_bytes()
+    if not any(_WORD.search(m.group(0)) for m in _MAYBE.finditer(data)):
+        return set()
+    try:
+        tree = ast.parse(data)
+    except (SyntaxError, ValueError):
+        return set()
+    module = _module_of(site, path)
+    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    found: set[str] = set()
+
+    def block(body: list[ast.stmt]) -> None:
+        for node in body:
+            if isinstance(node, ast.Import):
+                found.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    parts = package.split(".")
+                    parent = ".".join(parts[:len(parts) - node.level + 1])
+                    base = f"{parent}.{base}".strip(".") if base else parent
+                found.add(base)
+                found.update(f"{base}.{alias.name}" for alias in node.names if alias.name != "*")
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+                continue
+            for field in ("body", "orelse", "finalbody"):
+                inner = getattr(node, field, None)
+                if isinstance(inner, list):
+                    block(inner)
+            for handler in getattr(node, "handlers", []):
+                block(handler.body)
+
+    block(tree.body)
+    return found
+
+
+def _kept_by_setting(site: Path, top: str, keep: list[str]) -> bool:
+    names = {normalize(top)}
+    for info in site.glob("*.dist-info"):
+        tops = info / "top_level.txt"
+        record = info / "RECORD"
+        listed = tops.read_text().split() if tops.is_file() else []
+        if not listed and record.is_file():
+            listed = [line.split("/", 1)[0] for line in record.read_text().splitlines() if "/" in line]
+        if top in listed:
+            names.add(normalize(info.name[:-len(".dist-info")].rsplit("-", 1)[0]))
+    return any(fnmatch.fnmatch(name, normalize(pattern)) for name in names for pattern in keep)
+
+
+def strip_tests(site: Path, keep: list[str]) -> list[str]:
+    """Remove the test folders of the packages in `site`; the removed ones, as site paths."""
+    candidates: dict[str, Path] = {}  # dotted module -> folder
+    packages = (p for p in site.iterdir() if p.is_dir() and not p.name.endswith((".dist-info", ".data")))
+    for top in sorted(packages):
+        if keep and _kept_by_setting(site, top.name, keep):
+            continue
+        for folder in sorted(top.rglob("*")):
+            if folder.name in TEST_DIRS and folder.is_dir() and not any(
+                    parent.name in TEST_DIRS for parent in folder.relative_to(site).parents):
+                candidates[_module_of(site, folder / "__init__.py")] = folder
+    if not candidates:
+        return []
+
+    def inside(module: str) -> str | None:
+        return next((c for c in candidates if module == c or module.startswith(c + ".")), None)
+
+    imports: dict[str | None, set[str]] = {}  # test folder (None: ordinary code) -> what it imports
+    for path in site.rglob("*.py"):
+        owner = inside(_module_of(site, path))
+        imports.setdefault(owner, set()).update(_imports(site, path))
+    needed: set[str] = set()
+    todo = [None]
+    while todo:
+        for module in imports.get(todo.pop(), ()):
+            folder = inside(module)
+            if folder is not None and folder not in needed:
+                needed.add(folder)
+                todo.append(folder)
+    removed = []
+    for module, folder in candidates.items():
+        if module not in needed:
+            shutil.rmtree(folder)
+            removed.append(folder.relative_to(site).as_posix())
+    return sorted(removed)
