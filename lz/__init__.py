@@ -13,9 +13,11 @@ TYPE_CHECKING = False  # importing typing costs a cold start ~5 ms
 if TYPE_CHECKING:
     from typing import Any
 
-__all__ = ["adapt", "command", "on_s3", "on_sns", "on_sqs", "schedule", "task"]
+__all__ = ["StepFailed", "TaskError", "WorkflowError", "adapt", "command", "on_s3", "on_sns", "on_sqs",
+           "parallel", "schedule", "task", "wait", "workflow"]
 __version__ = "0.1.0"
-_TASKS = ("task", "schedule", "command", "on_s3", "on_sqs", "on_sns")
+_TASKS = ("task", "schedule", "command", "on_s3", "on_sqs", "on_sns", "TaskError")
+_WORKFLOWS = ("workflow", "parallel", "wait", "WorkflowError", "StepFailed")
 
 
 def __getattr__(name: str) -> Any:
@@ -27,4 +29,9 @@ def __getattr__(name: str) -> Any:
         from . import tasks
 
         return getattr(tasks, name)
+    if name in _WORKFLOWS:
+        import importlib
+
+        # not `from .tasks import workflow`: that would be the module, not the decorator
+        return getattr(importlib.import_module("lz.tasks.workflow"), name)
     raise AttributeError(f"module 'lz' has no attribute {name!r}")

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-DECORATORS = ("schedule", "task", "command", "on_s3", "on_sqs", "on_sns")
+DECORATORS = ("schedule", "task", "command", "on_s3", "on_sqs", "on_sns", "workflow")
 
 
 class RegistryError(Exception):
@@ -55,12 +55,22 @@ class TaskDecl:
     origin: str = field(default="", compare=False)
 
 
+@dataclass(frozen=True)
+class WorkflowDecl:
+    """A @workflow: compiled into a state machine by lz/cli/workflow/ (never run to trace it)."""
+
+    function: str
+    max_concurrency: int | None = None
+    origin: str = field(default="", compare=False)
+
+
 @dataclass
 class Registry:
     schedules: list[Schedule] = field(default_factory=list)
     sources: list[Source] = field(default_factory=list)
     tasks: list[TaskDecl] = field(default_factory=list)
     commands: list[str] = field(default_factory=list)  # module.qualname of each @command
+    workflows: list[WorkflowDecl] = field(default_factory=list)
     # module.qualname -> (module, qualname): where each decorated function is defined
     places: dict[str, tuple[str, str]] = field(default_factory=dict)
 
@@ -99,6 +109,8 @@ def _add(found: Registry, name: str, function: str, args: list[Any], kw: dict[st
         found.tasks.append(TaskDecl(function, bool(kw.get("queue", False)), origin))
     elif name == "command":
         found.commands.append(function)
+    elif name == "workflow":
+        found.workflows.append(WorkflowDecl(function, kw.get("max_concurrency"), origin))
     else:
         target = (args[0] if args else kw.get({"on_s3": "bucket", "on_sqs": "queue", "on_sns": "topic"}[name]))
         if not isinstance(target, str) or not target:
