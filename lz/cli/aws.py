@@ -1,5 +1,11 @@
 """Talking to AWS: one session, clients made once, every call counted, every error explained.
 
+Each client is made the first time a command needs it and then shared, across threads too (a
+botocore client is thread-safe; making one from a session is not, hence the lock). Reads that
+several resource kinds make (a function's resource policy, the region's HTTP APIs) go through
+`read`, which fetches each once per command until a write `forget`s it, and independent reads run
+side by side through `map`: against AWS each call costs 50-150 ms, and a plan is mostly waiting.
+
 Credentials, region and endpoint follow AWS's own conventions (--profile / AWS_PROFILE, --region /
 AWS_REGION / AWS_DEFAULT_REGION / the profile's, AWS_ENDPOINT_URL); throttling is retried with
 adaptive backoff by botocore. Errors reach the user as one AwsError whose message says what failed,
@@ -9,9 +15,15 @@ why, and what to do; never a botocore traceback, never a secret.
 from __future__ import annotations
 
 import os
+import threading
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any, Callable, Iterable, Iterator, TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+READERS = 6  # concurrent reads: enough to hide latency, few enough for Lambda's 15 req/s control plane
 
 TAG_PROJECT = "lz:project"
 TAG_STAGE = "lz:stage"
@@ -38,6 +50,8 @@ _HINTS = {
     "CodeStorageExceededException": "the account's Lambda code storage is full: delete old function versions",
     "ResourceConflictException": "another update of this resource is in progress: run the command again in a moment",
     "InvalidParameterValueException": "AWS refused a setting: check the value in lz_settings.json",
+    "PreconditionFailedException": "it changed since lz read it (another deploy, or a change made "
+                                   "outside lz): run the command again",
 }
 
 
@@ -86,27 +100,72 @@ class Aws:
         self._clients: dict[str, Any] = {}
         self.calls: Counter[str] = Counter()
         self._account: str | None = None
+        self._lock = threading.RLock()
+        self._memo: dict[tuple, Any] = {}
+        self._fetching: dict[tuple, threading.Lock] = {}
 
     def client(self, service: str) -> Any:
         client = self._clients.get(service)
         if client is None:
-            client = self.session.client(service, config=self._config)
-            client.meta.events.register("before-call", self._count)
-            self._clients[service] = client
+            with self._lock:
+                client = self._clients.get(service)
+                if client is None:
+                    client = self.session.client(service, config=self._config)
+                    client.meta.events.register("before-call", self._count)
+                    self._clients[service] = client
         return client
 
     def _count(self, model: Any, **kwargs: Any) -> None:
-        self.calls[f"{model.service_model.service_name}:{model.name}"] += 1
+        with self._lock:
+            self.calls[f"{model.service_model.service_name}:{model.name}"] += 1
+
+    def read(self, key: tuple, fetch: Callable[[], T]) -> T:
+        """`fetch()`, once per `key` until `forget` (callers must not change what it returns)."""
+        with self._lock:
+            if key in self._memo:
+                return self._memo[key]
+            fetching = self._fetching.setdefault(key, threading.Lock())
+        with fetching:  # a second reader of the same key waits for the first one's answer
+            with self._lock:
+                if key in self._memo:
+                    return self._memo[key]
+            value = fetch()
+            with self._lock:
+                self._memo[key] = value
+            return value
+
+    def forget(self, *prefix: Any) -> None:
+        """Drop every remembered read whose key starts with `prefix` (after a write to it)."""
+        with self._lock:
+            for key in [k for k in self._memo if k[:len(prefix)] == prefix]:
+                del self._memo[key]
+
+    def map(self, fn: Callable[[T], R], items: Iterable[T]) -> list[R]:
+        """[fn(item) for item in items], side by side; the first error (in item order) is raised."""
+        items = list(items)
+        if len(items) < 2:
+            return [fn(item) for item in items]
+        with ThreadPoolExecutor(max_workers=min(READERS, len(items))) as pool:
+            futures = [pool.submit(fn, item) for item in items]
+            try:
+                return [future.result() for future in futures]
+            except BaseException:
+                for future in futures:
+                    future.cancel()
+                raise
 
     @property
     def writes(self) -> int:
-        return sum(n for op, n in self.calls.items() if not op.split(":")[1].startswith(_READS))
+        return writes_of(self.calls)
 
     @property
     def account(self) -> str:
         if self._account is None:
-            with self.explain("finding the AWS account (sts:GetCallerIdentity)"):
-                self._account = self.client("sts").get_caller_identity()["Account"]
+            def fetch() -> str:
+                with self.explain("finding the AWS account (sts:GetCallerIdentity)"):
+                    return self.client("sts").get_caller_identity()["Account"]
+
+            self._account = self.read(("account",), fetch)
         return self._account
 
     @contextmanager
@@ -117,6 +176,17 @@ class Aws:
             yield
         except (ClientError, BotoCoreError) as exc:
             raise AwsError(explain(exc, what)) from None
+
+
+def writes_of(calls: dict[str, int]) -> int:
+    """How many of `calls` ("service:Operation" -> count) change something."""
+    return sum(n for op, n in calls.items() if not op.split(":")[1].startswith(_READS))
+
+
+def error_code(error: BaseException) -> str:
+    """The AWS error code of a ClientError ("" for anything else)."""
+    response = getattr(error, "response", None)
+    return (response or {}).get("Error", {}).get("Code", "") if isinstance(response, dict) else ""
 
 
 def not_found(error: Exception) -> bool:

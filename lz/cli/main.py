@@ -72,9 +72,13 @@ def schema() -> None:
 @click.option("--refresh", is_flag=True, help="Resolve dependencies again, ignoring the cache.")
 @click.option("--no-bytecode", is_flag=True,
               help="Ship sources only (every cold start then compiles them; for comparisons).")
-def package(stage: str, output: Path | None, project: str, refresh: bool, no_bytecode: bool) -> None:
+@click.option("--explain", is_flag=True,
+              help="List every project file or folder left out of the zip, and why.")
+def package(stage: str, output: Path | None, project: str, refresh: bool, no_bytecode: bool,
+            explain: bool) -> None:
     """Build the Lambda zip of STAGE: your code, lz's runtime, Linux wheels for the target."""
     from .bundle import BuildError, DependencyError, build
+    from .bundle.collect import explain_lines
     from .report import print_bundle
 
     settings = load_stage(stage, project)
@@ -84,10 +88,18 @@ def package(stage: str, output: Path | None, project: str, refresh: bool, no_byt
     with console.status("packaging…") as status:
         try:
             bundle = build(settings, output, refresh, step=lambda m: status.update(m + "…"),
-                           bytecode=not no_bytecode)
+                           bytecode=not no_bytecode,
+                           on_wait=lambda m: console.print(m, markup=False, highlight=False))
         except (BuildError, DependencyError) as exc:
             raise click.ClickException(str(exc)) from None
     print_bundle(bundle, console)
+    if explain:
+        for line in explain_lines(bundle.left_out):
+            console.print(line, markup=False, highlight=False)
+    elif bundle.left_out:
+        console.print(f"  {len(bundle.left_out)} project files or folders left out (junk, secrets, "
+                      f"exclude, symlinks): `lz package {stage} --explain` lists each and why",
+                      markup=False, highlight=False, style="dim")
 
 
 def _plan_table(steps, console, title: str) -> None:
@@ -107,23 +119,39 @@ def _plan_table(steps, console, title: str) -> None:
 @cli.command()
 @click.argument("stage")
 @click.option("--dry-run", is_flag=True, help="Print the plan and stop.")
+@click.option("--force-unlock", is_flag=True,
+              help="Remove the stage's deploy lock left by a process that is gone, then deploy.")
+@click.option("--confirm", is_flag=True, help="Ask before applying the plan (default: apply it).")
 @aws_options
-def deploy(stage: str, dry_run: bool, region: str | None, profile: str | None, project: str) -> None:
-    """Package STAGE, show the plan, apply it, print the URL. Re-running converges."""
+def deploy(stage: str, dry_run: bool, force_unlock: bool, confirm: bool, region: str | None,
+           profile: str | None, project: str) -> None:
+    """Package STAGE, show the plan, apply it, print the URL. Re-running converges.
+
+    The plan is applied without asking, as a CI job wants; --confirm asks first.
+    """
     from .aws import AwsError
     from .bundle import BuildError, DependencyError, build
+    from .deploy.lock import for_stage
     from .deploy.operations import deploy as run
     from .registry import RegistryError
 
     settings = load_stage(stage, project)
     out = console()
     aws = make_aws(settings, region, profile)
+
+    def show_plan(steps) -> None:
+        _plan_table(steps, out, f"plan for {settings.project}-{stage}")
+        if confirm and steps and not dry_run and not click.confirm("apply this plan?", err=True):
+            raise click.ClickException("not applied: nothing was changed")
+
     try:
-        bundle = build(settings)
-        result = run(aws, settings, bundle.path, bundle.handler, dry_run,
-                     show_plan=lambda steps: _plan_table(steps, out, f"plan for {settings.project}-{stage}"),
-                     on_step=lambda i, s: out.print(
-                         f"  [{i + 1}] {s.action} {s.kind}: {s.name} ({s.reason})", highlight=False, markup=False))
+        with for_stage(aws, settings, "deploy", force_unlock, lambda m: out.print(m, markup=False),
+                       enabled=not dry_run):
+            bundle = build(settings)
+            result = run(aws, settings, bundle.path, bundle.handler, dry_run, show_plan=show_plan,
+                         on_step=lambda i, s: out.print(
+                             f"  [{i + 1}] {s.action} {s.kind}: {s.name} ({s.reason})", highlight=False,
+                             markup=False))
     except (BuildError, DependencyError, AwsError, RegistryError) as exc:
         raise click.ClickException(str(exc)) from None
     uploads = sum(n for op, n in result.calls.items()
@@ -175,17 +203,21 @@ def status(stage: str, region: str | None, profile: str | None, project: str) ->
 @click.argument("stage")
 @click.option("--to", "to", help="Version to point live at.")
 @click.option("-n", "back", type=int, default=1, show_default=True, help="Go back N versions.")
+@click.option("--force-unlock", is_flag=True,
+              help="Remove the stage's deploy lock left by a process that is gone, then roll back.")
 @aws_options
-def rollback(stage: str, to: str | None, back: int, region: str | None, profile: str | None,
-             project: str) -> None:
+def rollback(stage: str, to: str | None, back: int, force_unlock: bool, region: str | None,
+             profile: str | None, project: str) -> None:
     """Point STAGE's alias live at an earlier version: code and configuration together."""
     from .aws import AwsError
+    from .deploy.lock import for_stage
     from .deploy.operations import rollback as run
 
     settings = load_stage(stage, project)
     aws = make_aws(settings, region, profile)
     try:
-        before, after = run(aws, settings, to, back)
+        with for_stage(aws, settings, "rollback", force_unlock, lambda m: click.echo(m, err=True)):
+            before, after = run(aws, settings, to, back)
     except AwsError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"live: version {before} -> {after}")
@@ -197,11 +229,14 @@ def _schedules(stage: str, region: str | None, profile: str | None, project: str
     from .deploy.operations import schedule_only
     from .registry import RegistryError
 
+    from .deploy.lock import for_stage
+
     settings = load_stage(stage, project)
     aws = make_aws(settings, region, profile)
     try:
-        bundle = build(settings)
-        steps = schedule_only(aws, settings, bundle.path, bundle.handler, remove)
+        with for_stage(aws, settings, "schedule"):
+            bundle = build(settings)
+            steps = schedule_only(aws, settings, bundle.path, bundle.handler, remove)
     except (BuildError, DependencyError, AwsError, RegistryError) as exc:
         raise click.ClickException(str(exc)) from None
     if not steps:
@@ -229,10 +264,14 @@ def unschedule(stage: str, region: str | None, profile: str | None, project: str
 @cli.command()
 @click.argument("stage")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--force-unlock", is_flag=True,
+              help="Remove the stage's deploy lock left by a process that is gone, then undeploy.")
 @aws_options
-def undeploy(stage: str, yes: bool, region: str | None, profile: str | None, project: str) -> None:
+def undeploy(stage: str, yes: bool, force_unlock: bool, region: str | None, profile: str | None,
+             project: str) -> None:
     """Delete every resource of STAGE, and say what was deleted."""
     from .aws import AwsError
+    from .deploy.lock import for_stage
     from .deploy.operations import undeploy as run
 
     settings = load_stage(stage, project)
@@ -244,7 +283,8 @@ def undeploy(stage: str, yes: bool, region: str | None, profile: str | None, pro
         return yes or click.confirm("delete all of these?", default=False, err=True)
 
     try:
-        deleted = run(aws, settings, confirm)
+        with for_stage(aws, settings, "undeploy", force_unlock, lambda m: out.print(m, markup=False)):
+            deleted = run(aws, settings, confirm)
     except AwsError as exc:
         raise click.ClickException(str(exc)) from None
     if not deleted:
@@ -256,8 +296,9 @@ def undeploy(stage: str, yes: bool, region: str | None, profile: str | None, pro
 
 
 from .operate import invoke, manage, serve, tail  # noqa: E402 - commands of their own module
+from .workflow_cmd import workflow  # noqa: E402 - the `lz workflow` group
 
-for _command in (serve, invoke, manage, tail):
+for _command in (serve, invoke, manage, tail, workflow):
     cli.add_command(_command)
 
 if __name__ == "__main__":

@@ -91,7 +91,8 @@ def test_switching_front_to_function_url_deletes_the_http_api(aws_env, project: 
     assert c["lambda"].get_function_url_config(FunctionName=NAME, Qualifier="live")["AuthType"] == "NONE"
     sids = {s["Sid"] for s in json.loads(c["lambda"].get_policy(FunctionName=NAME, Qualifier="live")["Policy"])["Statement"]}
     assert "lz-function-url" in sids and "lz-http-api" not in sids
-    assert {sid for sid in sids if not sid.startswith(("lz-rule-", "lz-s3-"))} == {"lz-function-url"}
+    assert {sid for sid in sids if not sid.startswith(("lz-rule-", "lz-s3-"))} == \
+        {"lz-function-url", "lz-function-url-invoke"}  # both, since Oct 2025 (test_aws_documented)
 
 
 def test_undeploy_leaves_nothing_tagged(aws_env, project: Path) -> None:
@@ -414,5 +415,5 @@ def test_function_url_with_iam_auth_has_no_public_permission(aws_env, project: P
         policy = c["lambda"].get_policy(FunctionName=NAME, Qualifier="live")["Policy"]
     except c["lambda"].exceptions.ResourceNotFoundException:
         policy = "{}"
-    assert "lz-function-url" not in policy
+    assert "lz-function-url" not in policy  # neither public statement is left
     assert "nothing to change" in deploy(aws_env, project).stderr

@@ -59,6 +59,7 @@ class Desired:
     sources: tuple = ()  # registry.Source: @on_s3, @on_sqs, @on_sns in the code
     task_queue: bool = False  # an SQS task queue: settings tasks.queue, or a @task(queue=True)
     task_queue_all: bool = False  # every task goes through it (settings tasks.queue)
+    sends_tasks: bool = False  # some @task is sent by invoking the alias (not all through the queue)
     task_retries: int = 0  # Lambda's MaximumRetryAttempts for async events (and the queue's)
     task_max_age: int | None = None
     task_bucket: str | None = None
@@ -181,6 +182,13 @@ TRUST = {
 }
 
 
+def sends_tasks(tasks: list, all_through_queue: bool) -> bool:
+    """Whether the function invokes its own alias: a @task without queue=True sends each call (and
+    each of its own retries) as an async Invoke, unless settings `tasks.queue` sends every task
+    through SQS. Without one, the role gets no lambda:InvokeFunction at all."""
+    return not all_through_queue and any(not t.queue for t in tasks)
+
+
 def code_sha256(path: Path) -> str:
     """The digest Lambda reports as CodeSha256 (base64 of the zip's SHA-256)."""
     return base64.b64encode(hashlib.sha256(path.read_bytes()).digest()).decode()
@@ -197,6 +205,7 @@ def desired(stage: Stage, region: str, account: str, zip_path: Path, handler: st
         sources=tuple(resolve_targets(registry.sources, stage.environment, stage.name)),
         task_queue=bool(stage.tasks.get("queue")) or any(t.queue for t in registry.tasks),
         task_queue_all=bool(stage.tasks.get("queue")),
+        sends_tasks=sends_tasks(registry.tasks, bool(stage.tasks.get("queue"))),
         task_retries=stage.tasks.get("retries", 0), task_max_age=stage.tasks.get("max_age"),
         task_bucket=stage.task_bucket, allow_raw_invoke=stage.allow_raw_invoke,
         project=stage.project, stage=stage.name, region=region, account=account,

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
-from ..aws import Aws, AwsError, not_found
+from ..aws import Aws, AwsError, writes_of
 from ..settings import Stage
+from . import limits
 from .apply import apply, teardown
 from .models import ALIAS, Desired, desired
 from .plan import make_plan, teardown_plan
@@ -39,25 +44,44 @@ def endpoint(aws: Aws, want: Desired) -> str | None:
 
 
 def live_version(aws: Aws, name: str) -> str | None:
+    """The version behind `live` (what the plan read, unless this deploy moved it)."""
+    live = function._get(aws, name, ALIAS)
+    return live["Configuration"].get("Version") if live else None
+
+
+@contextmanager
+def pinned(zip_path: Path) -> Iterator[Path]:
+    """The bundle as it is now, under a name of this process: a hard link (or, across file
+    systems, a copy) that a build replacing the zip meanwhile cannot change, so the bytes uploaded
+    are the bytes whose SHA-256 the plan used."""
+    fd, name = tempfile.mkstemp(prefix=f".lz-tmp-deploy-{zip_path.name}.", dir=zip_path.parent)
+    os.close(fd)
+    private = Path(name)
     try:
-        return aws.client("lambda").get_alias(FunctionName=name, Name=ALIAS)["FunctionVersion"]
-    except Exception as exc:
-        if not_found(exc):
-            return None
-        with aws.explain(f"reading alias {ALIAS} of {name}"):
-            raise
+        private.unlink()
+        try:
+            os.link(zip_path, private)
+        except OSError:
+            shutil.copyfile(zip_path, private)
+        yield private
+    finally:
+        private.unlink(missing_ok=True)
 
 
 def deploy(aws: Aws, stage: Stage, zip_path: Path, handler: str, dry_run: bool,
            show_plan: Callable[[list[Step]], None],
            on_step: Callable[[int, Step], None] = lambda i, s: None) -> Deployed:
-    want = desired(stage, aws.region, aws.account, zip_path, handler)
-    steps = make_plan(aws, want)
-    show_plan(steps)
-    if not dry_run:
-        apply(aws, steps, want, on_step)
+    with pinned(zip_path) as bundle:
+        want = desired(stage, aws.region, aws.account, bundle, handler)
+        limits.check(want)
+        steps = make_plan(aws, want)
+        show_plan(steps)
+        if not dry_run:
+            apply(aws, steps, want, on_step)
     version = live_version(aws, want.name) if not dry_run or not steps else None
-    return Deployed(steps, endpoint(aws, want), version, dict(aws.calls), aws.writes)
+    url = endpoint(aws, want)
+    made = {op: n for op, n in aws.calls.items() if not op.startswith("ssm:")}  # not the lock's
+    return Deployed(steps, url, version, dict(made), writes_of(made))
 
 
 def schedule_only(aws: Aws, stage: Stage, zip_path: Path, handler: str, remove: bool) -> list[Step]:
@@ -72,6 +96,7 @@ def schedule_only(aws: Aws, stage: Stage, zip_path: Path, handler: str, remove: 
         teardown(aws, steps)
         return steps
     want = desired(stage, aws.region, aws.account, zip_path, handler)
+    limits.check(want)
     steps = schedules.plan(aws, want)
     apply(aws, steps, want)
     return steps
@@ -126,8 +151,9 @@ def status(aws: Aws, stage: Stage, zip_path: Path | None, handler: str) -> Statu
     )
     from .resources import s3_notifications, schedules, sns_subscriptions, sqs_sources
 
-    for kind in (schedules, s3_notifications, sqs_sources, sns_subscriptions):
-        result.triggers += kind.listing(aws, stage.project, stage.name, aws.region)
+    for rows in aws.map(lambda kind: kind.listing(aws, stage.project, stage.name, aws.region),
+                        (schedules, s3_notifications, sqs_sources, sns_subscriptions)):
+        result.triggers += rows
     if zip_path is not None:
         want = desired(stage, aws.region, aws.account, zip_path, handler)
         result.url = endpoint(aws, want)
@@ -136,11 +162,13 @@ def status(aws: Aws, stage: Stage, zip_path: Path | None, handler: str) -> Statu
 
 
 def rollback(aws: Aws, stage: Stage, to: str | None, back: int) -> tuple[str, str]:
-    """Point `live` at an earlier version: `to`, or `back` published versions before the current."""
+    """Point `live` at an earlier version: `to`, or `back` published versions before the current.
+    The alias moves only if it is still where it was read (its RevisionId)."""
     name = stage.function_name
-    current = live_version(aws, name)
-    if current is None:
+    alias = function._alias(aws, name)
+    if alias is None:
         raise AwsError(f"{name} has no alias {ALIAS}: is the stage deployed? (lz status {stage.name})")
+    current = alias["FunctionVersion"]
     lam = aws.client("lambda")
     versions: list[int] = []
     with aws.explain(f"listing the versions of {name}"):
@@ -159,7 +187,8 @@ def rollback(aws: Aws, stage: Stage, to: str | None, back: int) -> tuple[str, st
                            f"published: {', '.join(map(str, versions))}")
         target = str(earlier[-back])
     with aws.explain(f"pointing {ALIAS} of {name} at version {target}"):
-        lam.update_alias(FunctionName=name, Name=ALIAS, FunctionVersion=target)
+        lam.update_alias(FunctionName=name, Name=ALIAS, FunctionVersion=target,
+                         **({"RevisionId": alias["RevisionId"]} if alias.get("RevisionId") else {}))
     return current, target
 
 

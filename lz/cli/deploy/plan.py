@@ -12,16 +12,13 @@ __all__ = ["Step", "make_plan", "teardown_plan"]
 
 
 def make_plan(aws: Aws, want: Desired) -> list[Step]:
-    """Read each resource kind's current state and list what must change, in apply order."""
-    steps: list[Step] = []
-    for kind in KINDS:
-        steps.extend(kind.plan(aws, want))
-    return steps
+    """Read each resource kind's current state and list what must change, in apply order. The
+    kinds only read here, each its own resources (shared reads go through aws.read), so they read
+    side by side: against AWS a plan is mostly waiting for answers."""
+    return [step for steps in aws.map(lambda kind: kind.plan(aws, want), KINDS) for step in steps]
 
 
 def teardown_plan(aws: Aws, project: str, stage: str, region: str) -> list[Step]:
     """Every resource of the stage that exists, in deletion order."""
-    steps: list[Step] = []
-    for kind in reversed(KINDS):
-        steps.extend(kind.teardown(aws, project, stage, region))
-    return steps
+    found = aws.map(lambda kind: kind.teardown(aws, project, stage, region), list(reversed(KINDS)))
+    return [step for steps in found for step in steps]

@@ -1,7 +1,8 @@
 """The execution role's inline policy, statement by statement from what the stage uses: its own log
-group, invoking itself (tasks), its dead-letter and on-failure targets, the queues it reads, the
-buckets its @on_s3 handlers read, its task queue and task bucket, and the statements the settings
-add. Every Resource is named; no wildcard action, no Resource "*"."""
+group, invoking its own alias `live` (only when a @task is sent by invocation), its dead-letter and
+on-failure targets, the queues it reads, the buckets its @on_s3 handlers read, its task queue and
+its own prefix of the task bucket, and the statements the settings add. Every Resource is named; no
+wildcard action, no Resource "*"."""
 
 from __future__ import annotations
 
@@ -14,6 +15,12 @@ READ_QUEUE = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes
               "sqs:ChangeMessageVisibility"]
 
 
+def task_prefix(function: str) -> str:
+    """Where the runtime puts the arguments of a task too big for an async invocation (lz.tasks):
+    one prefix per stage, so a stage can neither read nor delete another's payloads."""
+    return f"lz-tasks/{function}/"
+
+
 def _statement(sid: str, actions: list[str], resources: list[str]) -> dict:
     return {"Sid": sid, "Effect": "Allow", "Action": actions, "Resource": sorted(set(resources))}
 
@@ -23,8 +30,9 @@ def execution_policy(want: Desired) -> dict:
     statements = [
         _statement("OwnLogs", ["logs:CreateLogStream", "logs:PutLogEvents"],
                    [f"{group}:*", f"{group}:log-stream:*"]),
-        _statement("InvokeSelf", ["lambda:InvokeFunction"], [want.function_arn, f"{want.function_arn}:*"]),
     ]
+    if want.sends_tasks:  # a task is an async Invoke of FunctionName=NAME, Qualifier=live: that ARN
+        statements.append(_statement("InvokeSelf", ["lambda:InvokeFunction"], [want.alias_arn]))
     for sid, target in (("DeadLetter", want.dead_letter), ("OnFailure", want.on_failure)):
         if target:
             service = target.split(":")[2]
@@ -43,6 +51,6 @@ def execution_policy(want: Desired) -> dict:
         statements.append(_statement("ReadUploads", ["s3:GetObject"], objects))
     if want.task_bucket:
         statements.append(_statement("TaskPayloads", ["s3:PutObject", "s3:GetObject", "s3:DeleteObject"],
-                                     [f"arn:aws:s3:::{want.task_bucket}/lz-tasks/*"]))
+                                     [f"arn:aws:s3:::{want.task_bucket}/{task_prefix(want.name)}*"]))
     statements.extend(dict(statement) for statement in want.permissions)
     return {"Version": "2012-10-17", "Statement": statements}

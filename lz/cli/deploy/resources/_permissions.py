@@ -9,6 +9,12 @@ from ..models import ALIAS
 
 
 def statements(aws: Aws, function: str) -> list[dict]:
+    """The alias's statements, read once per command (url, APIs, rules, buckets and topics all ask)
+    until a permission is added or removed."""
+    return aws.read(("lambda-policy", function), lambda: _fetch(aws, function))
+
+
+def _fetch(aws: Aws, function: str) -> list[dict]:
     try:
         policy = aws.client("lambda").get_policy(FunctionName=function, Qualifier=ALIAS)["Policy"]
     except Exception as exc:
@@ -17,6 +23,11 @@ def statements(aws: Aws, function: str) -> list[dict]:
         with aws.explain(f"reading the resource policy of {function}:{ALIAS}"):
             raise
     return json.loads(policy).get("Statement", [])
+
+
+def changed(aws: Aws, function: str) -> None:
+    """After AddPermission / RemovePermission (and when the function goes): read it again."""
+    aws.forget("lambda-policy", function)
 
 
 def statement_ids(aws: Aws, function: str) -> set[str]:
@@ -41,6 +52,7 @@ def sources_with_sid_prefix(aws: Aws, function: str, prefix: str) -> dict[str, s
 def allow(aws: Aws, function: str, sid: str, principal: str, source_arn: str,
           source_account: str | None = None) -> None:
     """Let one AWS service invoke the alias, for one source ARN (a bucket, a topic, a rule)."""
+    changed(aws, function)
     aws.client("lambda").add_permission(
         FunctionName=function, Qualifier=ALIAS, StatementId=sid, Action="lambda:InvokeFunction",
         Principal=principal, SourceArn=source_arn,
@@ -49,6 +61,7 @@ def allow(aws: Aws, function: str, sid: str, principal: str, source_arn: str,
 
 def allow_api(aws: Aws, function: str, region: str, account: str, api_id: str, sid: str) -> None:
     """Let API Gateway invoke the alias for this one API (REST or HTTP), and no other."""
+    changed(aws, function)
     aws.client("lambda").add_permission(
         FunctionName=function, Qualifier=ALIAS, StatementId=sid,
         Action="lambda:InvokeFunction", Principal="apigateway.amazonaws.com",
@@ -56,6 +69,7 @@ def allow_api(aws: Aws, function: str, region: str, account: str, api_id: str, s
 
 
 def remove(aws: Aws, function: str, sid: str) -> None:
+    changed(aws, function)
     try:
         aws.client("lambda").remove_permission(FunctionName=function, Qualifier=ALIAS, StatementId=sid)
     except Exception as exc:

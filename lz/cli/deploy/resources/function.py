@@ -4,13 +4,19 @@ The end state: `live` points at a version whose code (CodeSha256) and configurat
 ones. Code is uploaded only when its SHA-256 differs from the deployed CodeSha256, configuration is
 updated only where it differs, and a version is published only when `live` is not already right.
 Each step re-reads what it needs, so a deploy interrupted anywhere converges when run again.
+
+`live` moves only to the version this deploy published, and only from the version its plan saw:
+the version is published with the CodeSha256 of this build and the RevisionId of the $LATEST this
+deploy checked, and the alias is updated with the RevisionId read from it (Lambda refuses either
+call with PreconditionFailedException when someone changed the function or the alias in between).
+The stage's lock (deploy/lock.py) keeps other lz processes out; these guard against the rest.
 """
 
 from __future__ import annotations
 
 import time
 
-from ...aws import Aws, not_found
+from ...aws import Aws, AwsError, error_code, not_found
 from ..models import ALIAS, Desired, function_name
 from ..steps import Step
 
@@ -18,6 +24,12 @@ KIND = "function"
 
 
 def _get(aws: Aws, name: str, qualifier: str | None = None) -> dict | None:
+    """GetFunction ($LATEST, or the version behind `qualifier`), once per command until this kind
+    changes the function."""
+    return aws.read(("function", name, qualifier), lambda: _fetch(aws, name, qualifier))
+
+
+def _fetch(aws: Aws, name: str, qualifier: str | None) -> dict | None:
     args = {"FunctionName": name, **({"Qualifier": qualifier} if qualifier else {})}
     try:
         return aws.client("lambda").get_function(**args)
@@ -82,17 +94,19 @@ def _arch(config: dict) -> str:
 
 def plan(aws: Aws, want: Desired) -> list[Step]:
     size = want.zip_path.stat().st_size
-    current = _get(aws, want.name)
+    current, live, async_now = aws.map(lambda read: read(), [
+        lambda: _get(aws, want.name), lambda: _get(aws, want.name, ALIAS),
+        lambda: _async_config(aws, want.name)])
     if current is None:
         steps = [
             Step(KIND, want.name, "create", "first deploy of this stage",
                  {"zip_bytes": size, "code_sha256": want.code_sha256}),
-            Step(KIND, want.name, "publish", f"alias {ALIAS} -> the new version"),
+            Step(KIND, want.name, "publish", f"alias {ALIAS} -> the new version", {"alias": None}),
         ]
         if want.reserved_concurrency is not None:
             steps.append(Step(KIND, want.name, "update",
                               f"reserved concurrency -> {want.reserved_concurrency}", {"part": "concurrency"}))
-        steps.append(Step(KIND, want.name, "update", _async_reason(want), {"part": "async"}))
+        steps.append(Step(KIND, want.name, "update", _async_reason(want), {"part": "async", "exists": False}))
         return steps
     steps = []
     latest = current["Configuration"]
@@ -107,16 +121,70 @@ def plan(aws: Aws, want: Desired) -> list[Step]:
         steps.append(Step(KIND, want.name, "update",
                           f"reserved concurrency {reserved} -> {want.reserved_concurrency}",
                           {"part": "concurrency"}))
-    live = _get(aws, want.name, ALIAS)
     live_config = live["Configuration"] if live else None
     if any(s.detail.get("part") in ("code", "config") for s in steps) or live_config is None \
             or live_config.get("CodeSha256") != want.code_sha256 \
             or _differences(live_config, want) or _arch(live_config) != want.architecture:
         reason = f"alias {ALIAS} -> a new version" if live else f"create alias {ALIAS}"
-        steps.append(Step(KIND, want.name, "publish", reason))
-    if live is None or _async_config(aws, want.name) != _async_wanted(want):
-        steps.append(Step(KIND, want.name, "update", _async_reason(want), {"part": "async"}))
+        steps.append(Step(KIND, want.name, "publish", reason, _alias_seen(aws, want.name)))
+    if live is None or async_now != _async_wanted(want):
+        steps.append(Step(KIND, want.name, "update", _async_reason(want),
+                          {"part": "async", "exists": async_now is not None}))
     return steps
+
+
+def _alias(aws: Aws, name: str) -> dict | None:
+    try:
+        return aws.client("lambda").get_alias(FunctionName=name, Name=ALIAS)
+    except Exception as exc:
+        if not_found(exc):
+            return None
+        with aws.explain(f"reading alias {ALIAS} of {name}"):
+            raise
+
+
+def _alias_seen(aws: Aws, name: str) -> dict:
+    """What the plan saw of `live` (none: it did not exist), for the publish step to compare."""
+    alias = _alias(aws, name)
+    return {"alias": None if alias is None else
+            {"version": alias["FunctionVersion"], "revision": alias.get("RevisionId")}}
+
+
+def _publish(aws: Aws, step: Step, want: Desired) -> None:
+    """Publish $LATEST as checked here, then move `live` to that version (see the docstring)."""
+    lam = aws.client("lambda")
+    with aws.explain(f"reading the configuration of {want.name}"):
+        latest = lam.get_function_configuration(FunctionName=want.name)
+    if latest.get("CodeSha256") != want.code_sha256:
+        raise AwsError(f"the code of {want.name} changed while this deploy ran (to {latest.get('CodeSha256')}, "
+                       f"not this build's {want.code_sha256}): someone else deployed it; nothing was "
+                       f"published and {ALIAS} did not move; run lz deploy {want.stage} again")
+    guard = {"RevisionId": latest["RevisionId"]} if latest.get("RevisionId") else {}
+    with aws.explain(f"publishing a version of {want.name}"):
+        version = lam.publish_version(FunctionName=want.name, CodeSha256=want.code_sha256, **guard)["Version"]
+    seen = step.detail.get("alias", "unknown")
+    if seen is None:  # the plan saw no alias: CreateAlias itself refuses one made since
+        try:
+            lam.create_alias(FunctionName=want.name, Name=ALIAS, FunctionVersion=version)
+            return
+        except Exception as exc:
+            if error_code(exc) not in ("ResourceConflictException", "ConflictException"):
+                with aws.explain(f"pointing {ALIAS} of {want.name} at version {version}"):
+                    raise
+    alias = _alias(aws, want.name)
+    now = None if alias is None else {"version": alias["FunctionVersion"], "revision": alias.get("RevisionId")}
+    if seen != "unknown" and now != seen:
+        was = seen["version"] if seen else "nothing"
+        raise AwsError(f"alias {ALIAS} of {want.name} moved while this deploy ran (from {was} to "
+                       f"{now['version'] if now else 'nothing'}): someone else changed the stage; "
+                       f"version {version} is published but {ALIAS} was left alone; run lz deploy "
+                       f"{want.stage} again")
+    with aws.explain(f"pointing {ALIAS} of {want.name} at version {version}"):
+        if alias is None:
+            lam.create_alias(FunctionName=want.name, Name=ALIAS, FunctionVersion=version)
+        else:
+            lam.update_alias(FunctionName=want.name, Name=ALIAS, FunctionVersion=version,
+                             **({"RevisionId": alias["RevisionId"]} if alias.get("RevisionId") else {}))
 
 
 def _async_wanted(want: Desired) -> tuple[int, int, str | None]:
@@ -169,6 +237,7 @@ def _code(aws: Aws, want: Desired) -> dict:
 
 def apply(aws: Aws, step: Step, want: Desired) -> None:
     lam = aws.client("lambda")
+    aws.forget("function", want.name)
     if step.action == "create":
         for attempt in range(12):
             try:
@@ -197,7 +266,7 @@ def apply(aws: Aws, step: Step, want: Desired) -> None:
         with aws.explain(f"setting the async invoke configuration of {want.name}:{ALIAS}"):
             # Put replaces the whole configuration on AWS; moto appends instead and keeps reporting
             # the first, so an existing one is deleted first (harmless on AWS).
-            if _async_config(aws, want.name) is not None:
+            if step.detail.get("exists", True) and _async_config(aws, want.name) is not None:
                 lam.delete_function_event_invoke_config(FunctionName=want.name, Qualifier=ALIAS)
             lam.put_function_event_invoke_config(
                 FunctionName=want.name, Qualifier=ALIAS, MaximumRetryAttempts=retries,
@@ -215,14 +284,7 @@ def apply(aws: Aws, step: Step, want: Desired) -> None:
             lam.update_function_configuration(FunctionName=want.name, **_config_of(want))
         _wait(aws, want.name, "function_updated_v2")
     elif step.action == "publish":
-        with aws.explain(f"publishing a version of {want.name} and pointing {ALIAS} at it"):
-            version = lam.publish_version(FunctionName=want.name, CodeSha256=want.code_sha256)["Version"]
-            try:
-                lam.update_alias(FunctionName=want.name, Name=ALIAS, FunctionVersion=version)
-            except Exception as exc:
-                if not not_found(exc):
-                    raise
-                lam.create_alias(FunctionName=want.name, Name=ALIAS, FunctionVersion=version)
+        _publish(aws, step, want)
 
 
 def teardown(aws: Aws, project: str, stage: str, region: str) -> list[Step]:
@@ -232,5 +294,7 @@ def teardown(aws: Aws, project: str, stage: str, region: str) -> list[Step]:
 
 
 def delete(aws: Aws, step: Step) -> None:
+    aws.forget("function", step.name)
+    aws.forget("lambda-policy", step.name)
     with aws.explain(f"deleting function {step.name}"):
         aws.client("lambda").delete_function(FunctionName=step.name)

@@ -15,16 +15,21 @@ PARTS = ("api", "integration", "route", "stage", "permission")
 
 
 def _matching(aws: Aws, name: str, project: str, stage: str) -> list[dict]:
-    """The HTTP APIs named `name` and tagged for this project and stage (get_apis has no paginator)."""
+    """The HTTP APIs named `name` and tagged for this project and stage."""
+    return [api for api in aws.read(("http-apis",), lambda: _all(aws, name))
+            if api.get("Name") == name and (api.get("Tags") or {}).get(TAG_PROJECT) == project
+            and (api.get("Tags") or {}).get(TAG_STAGE) == stage]
+
+
+def _all(aws: Aws, name: str) -> list[dict]:
+    """Every HTTP API of the region (get_apis has no paginator), listed once per command (plan,
+    apply and the endpoint all look) until one is created, changed or deleted."""
     api_client = aws.client("apigatewayv2")
     found, token = [], None
     with aws.explain(f"listing HTTP APIs to find {name}"):
         while True:
             page = api_client.get_apis(**({"NextToken": token} if token else {}))
-            for api in page.get("Items", []):
-                tags = api.get("Tags") or {}
-                if api.get("Name") == name and tags.get(TAG_PROJECT) == project and tags.get(TAG_STAGE) == stage:
-                    found.append(api)
+            found += page.get("Items", [])
             token = page.get("NextToken")
             if not token:
                 return found
@@ -43,9 +48,11 @@ def _state(aws: Aws, want: Desired) -> dict:
         return {"api": None}
     client = aws.client("apigatewayv2")
     with aws.explain(f"reading HTTP API {want.name}"):
-        integrations = client.get_integrations(ApiId=api["ApiId"]).get("Items", [])
-        routes = client.get_routes(ApiId=api["ApiId"]).get("Items", [])
-        stages = client.get_stages(ApiId=api["ApiId"]).get("Items", [])
+        integrations, routes, stages, granted = aws.map(lambda read: read(), [
+            lambda: client.get_integrations(ApiId=api["ApiId"]).get("Items", []),
+            lambda: client.get_routes(ApiId=api["ApiId"]).get("Items", []),
+            lambda: client.get_stages(ApiId=api["ApiId"]).get("Items", []),
+            lambda: _permissions.statement_ids(aws, want.name)])
     integration = next((i for i in integrations if i.get("IntegrationUri") == want.alias_arn), None)
     have_cors = {k: v for k, v in (api.get("CorsConfiguration") or {}).items() if v not in (None, [], False, 0)}
     want_cors = {k: v for k, v in want.cors_configuration().items() if v not in (None, [], False, 0)}
@@ -55,7 +62,7 @@ def _state(aws: Aws, want: Desired) -> dict:
         "integration": integration,
         "route": next((r for r in routes if r.get("RouteKey") == "$default"), None),
         "stage": next((s for s in stages if s.get("StageName") == "$default"), None),
-        "permission": SID in _permissions.statement_ids(aws, want.name),
+        "permission": SID in granted,
     }
 
 
@@ -83,6 +90,8 @@ def apply(aws: Aws, step: Step, want: Desired) -> None:
     client = aws.client("apigatewayv2")
     part = step.detail.get("part")
     with aws.explain(f"{step.action} {part or ''} of HTTP API {want.name}"):
+        if part in ("api", "cors"):
+            aws.forget("http-apis")
         if part == "api":
             client.create_api(Name=want.name, ProtocolType="HTTP", Tags=want.tags,
                               Description=f"lz: {want.project} {want.stage}",
@@ -96,13 +105,16 @@ def apply(aws: Aws, step: Step, want: Desired) -> None:
             else:
                 client.delete_cors_configuration(ApiId=api_id)
         if part == "integration":
-            client.create_integration(ApiId=api_id, IntegrationType="AWS_PROXY",
-                                      IntegrationUri=want.alias_arn, PayloadFormatVersion="2.0",
-                                      TimeoutInMillis=30000)
+            made = client.create_integration(ApiId=api_id, IntegrationType="AWS_PROXY",
+                                             IntegrationUri=want.alias_arn, PayloadFormatVersion="2.0",
+                                             TimeoutInMillis=30000)
+            aws.forget("http-integration", api_id)
+            aws.read(("http-integration", api_id), lambda: made["IntegrationId"])  # for the route
         elif part == "route":
-            state = _state(aws, want)
-            client.create_route(ApiId=api_id, RouteKey="$default",
-                                Target=f"integrations/{state['integration']['IntegrationId']}")
+            integration = aws.read(("http-integration", api_id), lambda: next(
+                i["IntegrationId"] for i in client.get_integrations(ApiId=api_id).get("Items", [])
+                if i.get("IntegrationUri") == want.alias_arn))
+            client.create_route(ApiId=api_id, RouteKey="$default", Target=f"integrations/{integration}")
         elif part == "stage":
             client.create_stage(ApiId=api_id, StageName="$default", AutoDeploy=True, Tags=want.tags)
         elif part == "permission":
@@ -120,6 +132,7 @@ def delete(aws: Aws, step: Step) -> None:
     with aws.explain(f"deleting HTTP API {step.name}"):
         for api in _matching(aws, step.name, project, stage):
             aws.client("apigatewayv2").delete_api(ApiId=api["ApiId"])
+        aws.forget("http-apis")
     _permissions.remove(aws, step.name, SID)
 
 

@@ -15,14 +15,19 @@ SID = "lz-rest-api"
 
 
 def _find(aws: Aws, name: str, project: str, stage: str) -> dict | None:
+    for api in aws.read(("rest-apis",), lambda: _all(aws, name)):
+        tags = api.get("tags") or {}
+        if api.get("name") == name and tags.get(TAG_PROJECT) == project and tags.get(TAG_STAGE) == stage:
+            return api
+    return None
+
+
+def _all(aws: Aws, name: str) -> list[dict]:
+    """Every REST API of the region, listed once per command until one is created, changed or
+    deleted."""
     client = aws.client("apigateway")
     with aws.explain(f"listing REST APIs to find {name}"):
-        for page in client.get_paginator("get_rest_apis").paginate():
-            for api in page.get("items", []):
-                tags = api.get("tags") or {}
-                if api.get("name") == name and tags.get(TAG_PROJECT) == project and tags.get(TAG_STAGE) == stage:
-                    return api
-    return None
+        return [api for page in client.get_paginator("get_rest_apis").paginate() for api in page.get("items", [])]
 
 
 def _uri(want: Desired) -> str:
@@ -110,6 +115,8 @@ def apply(aws: Aws, step: Step, want: Desired) -> None:
     client = aws.client("apigateway")
     part = step.detail.get("part")
     with aws.explain(f"{step.action} {part or ''} of REST API {want.name}"):
+        if part in ("api", "binary"):
+            aws.forget("rest-apis")
         if part == "api":
             api = client.create_rest_api(name=want.name, description=f"lz: {want.project} {want.stage}",
                                          binaryMediaTypes=list(want.binary_media_types),
@@ -147,6 +154,7 @@ def delete(aws: Aws, step: Step) -> None:
             for api in page.get("items", []):
                 if api.get("name") == step.name and TAG_PROJECT in (api.get("tags") or {}):
                     client.delete_rest_api(restApiId=api["id"])
+    aws.forget("rest-apis")
     _permissions.remove(aws, step.name, SID)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from ...aws import Aws, not_found
+from ...aws import Aws, AwsError, not_found
 from ..models import TRUST, Desired, canonical, role_name
 from ..steps import Step
 
@@ -13,23 +13,41 @@ KIND = "role"
 POLICY = "lz"
 
 
-def _read(aws: Aws, name: str) -> tuple[bool, str | None]:
-    iam = aws.client("iam")
+def _exists(aws: Aws, name: str) -> bool:
     try:
-        iam.get_role(RoleName=name)
+        aws.client("iam").get_role(RoleName=name)
+        return True
     except Exception as exc:
         if not_found(exc):
-            return False, None
+            return False
         with aws.explain(f"reading IAM role {name}"):
             raise
+
+
+def _policy(aws: Aws, name: str) -> str | None:
     try:
-        doc = iam.get_role_policy(RoleName=name, PolicyName=POLICY)["PolicyDocument"]
+        doc = aws.client("iam").get_role_policy(RoleName=name, PolicyName=POLICY)["PolicyDocument"]
     except Exception as exc:
         if not_found(exc):
-            return True, None
+            return None
         with aws.explain(f"reading the policy of IAM role {name}"):
             raise
-    return True, canonical(doc if isinstance(doc, dict) else json.loads(doc))
+    return canonical(doc if isinstance(doc, dict) else json.loads(doc))
+
+
+def _read(aws: Aws, name: str) -> tuple[bool, str | None]:
+    exists, policy = aws.map(lambda read: read(aws, name), [_exists, _policy])
+    return exists, policy if exists else None
+
+
+def _attached_if(aws: Aws, name: str) -> list[str]:
+    """_attached, or [] when there is no such role."""
+    try:
+        return _attached(aws, name)
+    except AwsError as exc:
+        if "NoSuchEntity" in str(exc):
+            return []
+        raise
 
 
 def _attached(aws: Aws, name: str) -> list[str]:
@@ -39,7 +57,8 @@ def _attached(aws: Aws, name: str) -> list[str]:
 
 
 def plan(aws: Aws, want: Desired) -> list[Step]:
-    exists, policy = _read(aws, want.role_name)
+    (exists, policy), attached = aws.map(lambda read: read(), [
+        lambda: _read(aws, want.role_name), lambda: _attached_if(aws, want.role_name)])
     steps = []
     if not exists:
         steps.append(Step(KIND, want.role_name, "create", "the function needs an execution role",
@@ -48,7 +67,7 @@ def plan(aws: Aws, want: Desired) -> list[Step]:
         steps.append(Step(KIND, want.role_name, "update" if policy else "create",
                           "set its least-privilege policy" if policy is None else "its policy differs",
                           {"part": "policy"}))
-    attached = _attached(aws, want.role_name) if exists else []
+    attached = attached if exists else []
     attach = [arn for arn in want.managed_policies if arn not in attached]
     detach = [arn for arn in attached if arn not in want.managed_policies]
     if attach or detach:

@@ -9,7 +9,7 @@ import json
 import re
 
 from ...aws import TAG_PROJECT, TAG_STAGE, Aws, not_found
-from ..models import ALIAS, Desired, function_name
+from ..models import Desired, function_name
 from ..steps import Step
 from . import _permissions
 
@@ -37,19 +37,27 @@ def _input(function: str, payload) -> str:
 
 def _existing(aws: Aws, project: str, stage: str) -> dict[str, dict]:
     events = aws.client("events")
-    found: dict[str, dict] = {}
-    token = None
+    rules, token = [], None
     with aws.explain(f"listing the EventBridge rules of {project}-{stage}"):
         while True:
             page = events.list_rules(NamePrefix=f"{project}-{stage}-", **({"NextToken": token} if token else {}))
-            for rule in page.get("Rules", []):
-                tags = {t["Key"]: t["Value"] for t in events.list_tags_for_resource(ResourceARN=rule["Arn"])["Tags"]}
-                if tags.get(TAG_PROJECT) == project and tags.get(TAG_STAGE) == stage:
-                    targets = events.list_targets_by_rule(Rule=rule["Name"]).get("Targets", [])
-                    found[rule["Name"]] = {**rule, "Targets": targets}
+            rules += page.get("Rules", [])
             token = page.get("NextToken")
             if not token:
-                return found
+                break
+
+        def read(job: tuple[str, dict]):  # each rule's tags and targets, all side by side
+            what, rule = job
+            if what == "tags":
+                return {t["Key"]: t["Value"] for t in events.list_tags_for_resource(ResourceARN=rule["Arn"])["Tags"]}
+            return events.list_targets_by_rule(Rule=rule["Name"]).get("Targets", [])
+
+        answers = aws.map(read, [(what, rule) for rule in rules for what in ("tags", "targets")])
+    found: dict[str, dict] = {}
+    for rule, tags, targets in zip(rules, answers[::2], answers[1::2], strict=True):
+        if tags.get(TAG_PROJECT) == project and tags.get(TAG_STAGE) == stage:
+            found[rule["Name"]] = {**rule, "Targets": targets}
+    return found
 
 
 def desired_rules(want: Desired) -> dict[str, dict]:
@@ -94,10 +102,7 @@ def apply(aws: Aws, step: Step, want: Desired) -> None:
         events.put_targets(Rule=name, Targets=[{"Id": TARGET_ID, "Arn": want.alias_arn,
                                                 "Input": step.detail["input"]}])
         if _sid(name) not in _permissions.statement_ids(aws, want.name):
-            aws.client("lambda").add_permission(
-                FunctionName=want.name, Qualifier=ALIAS, StatementId=_sid(name),
-                Action="lambda:InvokeFunction", Principal="events.amazonaws.com",
-                SourceArn=rule["RuleArn"])
+            _permissions.allow(aws, want.name, _sid(name), "events.amazonaws.com", rule["RuleArn"])
 
 
 def teardown(aws: Aws, project: str, stage: str, region: str) -> list[Step]:

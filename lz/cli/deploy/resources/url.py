@@ -1,5 +1,14 @@
 """A Lambda Function URL on the alias `live` (http: "function_url"), with auth NONE or AWS_IAM;
-removed when the stage switches to another front."""
+removed when the stage switches to another front.
+
+With auth NONE the alias's resource policy must let anyone call it through the URL, which since
+October 2025 takes two statements for principal "*" (Lambda guide, "Control access to Lambda
+function URLs", https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html):
+lambda:InvokeFunctionUrl with the condition lambda:FunctionUrlAuthType = NONE, and
+lambda:InvokeFunction with the condition lambda:InvokedViaFunctionUrl = true (so the second grants
+nothing outside the URL). A stage deployed before has only the first: the plan adds the second.
+With AWS_IAM callers need both actions in their own identity policy and lz grants nothing.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +18,16 @@ from ..steps import Step
 from . import _permissions
 
 KIND = "url"
-SID = "lz-function-url"
+SID = "lz-function-url"  # lambda:InvokeFunctionUrl, auth type NONE
+SID_INVOKE = "lz-function-url-invoke"  # lambda:InvokeFunction, only when invoked via the URL
+PUBLIC = (SID, SID_INVOKE)
 
 
 def _read(aws: Aws, function: str) -> dict | None:
+    return aws.read(("function-url", function), lambda: _fetch(aws, function))
+
+
+def _fetch(aws: Aws, function: str) -> dict | None:
     try:
         return aws.client("lambda").get_function_url_config(FunctionName=function, Qualifier=ALIAS)
     except Exception as exc:
@@ -33,22 +48,36 @@ def plan(aws: Aws, want: Desired) -> list[Step]:
     elif config.get("AuthType") != want.url_auth:
         steps.append(Step(KIND, f"{want.name} URL", "update",
                           f"auth {config.get('AuthType')} -> {want.url_auth}"))
-    public = SID in _permissions.statement_ids(aws, want.name)
-    if want.url_auth == "NONE" and not public:
-        steps.append(Step(KIND, f"{want.name} URL", "create", "allow public calls to the URL (auth NONE)",
-                          {"part": "permission"}))
-    if want.url_auth != "NONE" and public:
+    granted = [sid for sid in PUBLIC if sid in _permissions.statement_ids(aws, want.name)]
+    missing = [sid for sid in PUBLIC if sid not in granted]
+    if want.url_auth == "NONE" and missing:
+        reason = "allow public calls to the URL (auth NONE)" if len(missing) == 2 else \
+            "allow public calls to the URL: lambda:InvokeFunction via the URL, required since Oct 2025"
+        steps.append(Step(KIND, f"{want.name} URL", "create", reason, {"part": "permission", "sids": missing}))
+    if want.url_auth != "NONE" and granted:
         steps.append(Step(KIND, f"{want.name} URL", "delete", "auth AWS_IAM: no public permission",
                           {"part": "permission"}))
     return steps
 
 
+def _allow_public(aws: Aws, function: str, sid: str) -> None:
+    """One of the two statements auth NONE needs, on the alias the URL belongs to."""
+    if sid == SID:
+        grant = {"Action": "lambda:InvokeFunctionUrl", "FunctionUrlAuthType": "NONE"}
+    else:
+        grant = {"Action": "lambda:InvokeFunction", "InvokedViaFunctionUrl": True}
+    _permissions.changed(aws, function)
+    aws.client("lambda").add_permission(FunctionName=function, Qualifier=ALIAS, StatementId=sid,
+                                        Principal="*", **grant)
+
+
 def apply(aws: Aws, step: Step, want: Desired) -> None:
     lam = aws.client("lambda")
+    aws.forget("function-url", want.name)
     with aws.explain(f"{step.action} the Function URL of {want.name}"):
         if step.detail.get("part") == "permission":
-            lam.add_permission(FunctionName=want.name, Qualifier=ALIAS, StatementId=SID,
-                               Action="lambda:InvokeFunctionUrl", Principal="*", FunctionUrlAuthType="NONE")
+            for sid in step.detail.get("sids", PUBLIC):
+                _allow_public(aws, want.name, sid)
         elif step.action == "create":
             lam.create_function_url_config(FunctionName=want.name, Qualifier=ALIAS, AuthType=want.url_auth)
         else:
@@ -63,9 +92,11 @@ def teardown(aws: Aws, project: str, stage: str, region: str) -> list[Step]:
 def delete(aws: Aws, step: Step) -> None:
     """The URL and its public permission; or (part "permission") the permission alone."""
     function = step.name.removesuffix(" URL")
-    _permissions.remove(aws, function, SID)
+    for sid in PUBLIC:
+        _permissions.remove(aws, function, sid)
     if step.detail.get("part") == "permission":
         return
+    aws.forget("function-url", function)
     with aws.explain(f"deleting the Function URL of {function}"):
         try:
             aws.client("lambda").delete_function_url_config(FunctionName=function, Qualifier=ALIAS)

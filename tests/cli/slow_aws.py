@@ -1,0 +1,73 @@
+"""A small HTTP proxy that waits `latency` seconds before forwarding each request to an AWS
+emulator: what a deploy feels like against real AWS (50-150 ms a call) while moto answers in ~5 ms.
+Used by bench/deploy.py --latency, and by the deploy-lock tests, which also close its `gate` to hold
+a deploy in the middle of its work (requests wait at the gate until it opens again) while they race
+a second deploy against it or interrupt it, whatever the machine's speed."""
+
+from __future__ import annotations
+
+import http.client
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlsplit
+
+_HOP = {"connection", "keep-alive", "transfer-encoding", "proxy-connection", "te", "trailer", "upgrade"}
+
+
+class LatencyProxy:
+    """`with LatencyProxy("http://127.0.0.1:5000", 0.08) as url:` -> the proxy's endpoint URL."""
+
+    def __init__(self, upstream: str, latency: float) -> None:
+        target = urlsplit(upstream)
+        self.host, self.port, self.latency = target.hostname, target.port, latency
+        self.calls = 0
+        self.gate = threading.Event()
+        self.gate.set()
+        self.waiting: list[str] = []  # the operations (X-Amz-Target or path) held at the gate now
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args) -> None:  # quiet
+                pass
+
+            def _forward(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else None
+                what = self.headers.get("X-Amz-Target") or f"{self.command} {self.path}"
+                proxy.waiting.append(what)
+                proxy.gate.wait()
+                proxy.waiting.remove(what)
+                time.sleep(proxy.latency)
+                proxy.calls += 1
+                upstream = http.client.HTTPConnection(proxy.host, proxy.port, timeout=120)
+                headers = {k: v for k, v in self.headers.items() if k.lower() not in _HOP}
+                upstream.request(self.command, self.path, body=body, headers=headers)
+                answer = upstream.getresponse()
+                data = answer.read()
+                self.send_response(answer.status, answer.reason)
+                for name, value in answer.getheaders():
+                    if name.lower() not in _HOP and name.lower() != "content-length":
+                        self.send_header(name, value)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                if self.command != "HEAD":
+                    self.wfile.write(data)
+                upstream.close()
+
+            do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = _forward
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def __enter__(self) -> str:
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self.url
+
+    def __exit__(self, *exc) -> None:
+        self.gate.set()
+        self.server.shutdown()
+        self.server.server_close()
