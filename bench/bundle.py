@@ -10,6 +10,12 @@ local runtime. Best of a few runs each.
 
     .venv/bin/python bench/bundle.py --tests    # dependencies' test folders: left out vs kept
 
+    .venv/bin/python bench/bundle.py --heavy --cold --baseline /tmp/lz-head   # build speed
+
+`--heavy`, `--cold`, `--baseline DIR`, `--builds N`: how long builds take, step by step (install,
+strip, compile+zip, bundle), cold and warm, for the heavy app and example_flask, beside another
+checkout of lz measured in the same run (see bench/bundle_speed.py).
+
 `--tests` builds a heavy app (numpy, pandas, Pillow, ...) twice, once as lz does by default
 (dependencies' tests/ left out) and once with "keep_tests": ["*"], and prints each bundle's
 unzipped size, file count and cold build time; then it imports every top-level package of the
@@ -167,7 +173,21 @@ def main() -> None:
     parser.add_argument("--no-zappa", action="store_true")
     parser.add_argument("--tests", action="store_true",
                         help="only measure leaving out the dependencies' test folders (heavy app)")
+    parser.add_argument("--heavy", action="store_true",
+                        help="build speed of the heavy app (numpy, pandas, ...) and example_flask")
+    parser.add_argument("--cold", action="store_true",
+                        help="build speed, cold builds only (lz's build caches removed before each)")
+    parser.add_argument("--baseline", type=Path, metavar="DIR",
+                        help="another checkout of lz (git worktree add DIR HEAD) built in the same run")
+    parser.add_argument("--builds", type=int, default=3, help="builds of each kind per checkout")
+    parser.add_argument("--jobs", help="LZ_BUILD_JOBS for the builds (default: one per CPU)")
     args = parser.parse_args()
+    if args.heavy or args.cold or args.baseline:
+        from bench.bundle_speed import main as speed
+
+        with tempfile.TemporaryDirectory(prefix="lz-bench-") as tmp:
+            speed(Path(tmp), args.heavy, args.cold, args.baseline, args.builds, args.jobs)
+        return
     if args.tests:
         with tempfile.TemporaryDirectory(prefix="lz-bench-") as tmp:
             test_folders(Path(tmp))

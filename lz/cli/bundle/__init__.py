@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
 import tempfile
+import time
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,13 +17,15 @@ from ..registry import RegistryError, declarations, scan
 from ..settings import Stage
 from . import archive, deps
 from .appcheck import missing_attribute
-from .collect import LeftOut, collect, describe_outside
-from .compile import compile_tree, target_python
+from .collect import Collected, LeftOut, collect, describe_outside
+from .compile import CompileError, compile_sources, interpreter, target_python
 from .deps import DependencyError
 from .entry import HANDLER, MODULE, app_module_present, handler_source, runtime_files
 from .errors import BuildError
 from .files import locked, replacing, tell_stderr
+from .pycache import BytecodeCache
 from .target import Target
+from .zipformat import TooLarge
 
 ZIP_DIRECT_LIMIT = 50 * 1024 * 1024  # larger zips go through S3 at deploy
 UNZIPPED_LIMIT = 250 * 1024 * 1024  # Lambda refuses larger functions (layers included)
@@ -44,6 +46,8 @@ class Bundle:
     deps_cached: bool
     notes: list[str] = field(default_factory=list)
     left_out: list[LeftOut] = field(default_factory=list)  # every project file not shipped, and why
+    phases: dict[str, float] = field(default_factory=dict)  # wall seconds per step of this build
+    bytecode: dict[str, int] = field(default_factory=dict)  # the app's .pyc: "compiled", "cached"
 
 
 def stage_lock(stage: Stage) -> Path:
@@ -66,20 +70,30 @@ def build(
     step: Callable[[str], None] = lambda message: None,
     bytecode: bool = True,
     on_wait: Callable[[str], None] = tell_stderr,
+    jobs: int | None = None,
 ) -> Bundle:
     """Build the stage's zip at `output` (default .lz/PROJECT-STAGE.zip).
 
     A second build of the same stage, in this process or another, waits for the first one
     (`on_wait` says so after a moment); the zip is replaced atomically, so whoever reads it sees a
-    whole bundle.
+    whole bundle. `jobs` (default LZ_BUILD_JOBS, else one per CPU) bounds the threads compressing
+    and the processes compiling; it changes how fast, never a byte of the zip.
     """
+    try:
+        jobs = jobs or archive.jobs_default()
+    except ValueError as exc:
+        raise BuildError(str(exc)) from None
     with locked(stage_lock(stage), f"stage {stage.name} of {stage.root} (another lz is building it)",
                 on_wait):
-        return _build(stage, output, refresh, step, bytecode, on_wait)
+        try:
+            return _build(stage, output, refresh, step, bytecode, on_wait, jobs)
+        except (CompileError, TooLarge) as exc:
+            raise BuildError(str(exc)) from None
 
 
 def _build(stage: Stage, output: Path | None, refresh: bool, step: Callable[[str], None],
-           bytecode: bool, on_wait: Callable[[str], None]) -> Bundle:
+           bytecode: bool, on_wait: Callable[[str], None], jobs: int) -> Bundle:
+    started = time.perf_counter()
     target = Target(stage.python_version, stage.architecture)
     python = target_python(target.python_version) if bytecode else None
     notes = []
@@ -106,17 +120,38 @@ def _build(stage: Stage, output: Path | None, refresh: bool, step: Callable[[str
     if missing:
         raise BuildError(missing)
 
+    phases = {"collect": time.perf_counter() - started}
     step(f"dependencies for {target.describe()}")
+    clock = time.perf_counter()
     dependencies = deps.prepare(stage.root, stage.requirements, target, stage.keep_boto3,
                                 stage.build_from_source, python, stage.dependency_sources,
-                                refresh, stage.keep_tests, on_wait)
+                                refresh, stage.keep_tests, on_wait, jobs)
+    phases["dependencies"] = time.perf_counter() - clock
+    phases.update({f"dependencies: {name}": seconds for name, seconds in dependencies.phases.items()})
+    try:
+        bundle = _write(stage, output, python, jobs, collected, dependencies, notes, step, phases)
+    finally:
+        dependencies.finish()  # the install folder being deleted meanwhile
+    phases["total"] = time.perf_counter() - started
+    return bundle
+
+
+def _write(stage: Stage, output: Path | None, python: str | None, jobs: int, collected: Collected,
+           dependencies: deps.Deps, notes: list[str], step: Callable[[str], None],
+           phases: dict[str, float]) -> Bundle:
+    """The zip: the cached dependencies' entries as they are, then the project, lz's runtime and
+    the generated entry, compiled (bytecode cache first) and compressed in parallel."""
+    user_names = {arc for arc, _ in collected.files}
     removed = dependencies.tests_removed
     if removed:
         shown = ", ".join(removed[:4]) + (", ..." if len(removed) > 4 else "")
         notes.append(f"left out {len(removed)} test folders of dependencies ({shown}); "
                      '"keep_tests" ships a package\'s tests')
-    with zipfile.ZipFile(dependencies.zip_path) as zf:
-        dep_tops = {name.split("/")[0] for name in zf.namelist()}
+    try:
+        with zipfile.ZipFile(dependencies.zip_path) as zf:
+            dep_tops = {name.split("/")[0] for name in zf.namelist()}
+    except zipfile.BadZipFile as exc:
+        raise _damaged(dependencies, exc) from None
     clash = sorted({arc.split("/")[0] for arc in user_names} & dep_tops)
     if clash:
         raise BuildError(
@@ -131,19 +166,26 @@ def _build(stage: Stage, output: Path | None, refresh: bool, step: Callable[[str
 
     output = Path(output) if output else stage.root / ".lz" / f"{stage.project}-{stage.name}.zip"
     step("writing the bundle")
-    with tempfile.TemporaryDirectory(prefix="lz-build-") as tmp:
-        staging = Path(tmp) / "task"
-        for arcname, path in collected.files + runtime_files():
-            dest = staging / arcname
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(path, dest)
-            shutil.copymode(path, dest)
-        (staging / MODULE).write_text(handler_source(stage.app, stage.adapter, registered))
+    clock = time.perf_counter()
+    counts = {}
+    with tempfile.TemporaryDirectory(prefix="lz-build-") as tmp, archive.Packer(jobs) as packer:
+        entry = Path(tmp) / MODULE
+        entry.write_text(handler_source(stage.app, stage.adapter, registered))
+        files = dict(collected.files)  # lz's runtime wins over a project file of the same name,
+        files.update(runtime_files())  # and the generated entry over both
+        files[MODULE] = entry
+        packer.files(files.items())
         if python is not None:
-            compile_tree(staging, python)
+            compiler = interpreter(python)
+            compiled = compile_sources([(arc, path) for arc, path in files.items() if arc.endswith(".py")],
+                                       compiler, lambda _, pyc, data: packer.data(pyc, data), jobs=jobs,
+                                       cache=BytecodeCache(compiler))
+            counts = {"compiled": compiled.fresh, "cached": compiled.cached}
         with replacing(output) as partial:  # a name of this process's own, then one atomic move
-            shutil.copyfile(dependencies.zip_path, partial)
-            archive.write(partial, archive.tree(staging), append=True)
+            try:
+                packer.write(partial, base=dependencies.zip_path)  # the cached entries, then the app's
+            except ValueError as exc:
+                raise _damaged(dependencies, exc) from None
             with zipfile.ZipFile(partial) as zf:
                 unzipped = sum(info.file_size for info in zf.infolist())
             if unzipped > UNZIPPED_LIMIT:
@@ -155,11 +197,18 @@ def _build(stage: Stage, output: Path | None, refresh: bool, step: Callable[[str
                     + ". Drop what the function does not import, or use a container image."
                 )
 
+    phases["bundle"] = time.perf_counter() - clock
     zipped = output.stat().st_size
     if zipped > ZIP_DIRECT_LIMIT:
         notes.append(
             f"{zipped / 2**20:.1f} MiB zipped is over the 50 MiB direct-upload limit: "
             "lz deploy will upload it through the project's S3 bucket"
         )
-    return Bundle(output, target, HANDLER, zipped, unzipped, dependencies.packages,
-                  collected.secrets, python, dependencies.cached, notes, collected.left_out)
+    return Bundle(output, Target(stage.python_version, stage.architecture), HANDLER, zipped, unzipped,
+                  dependencies.packages, collected.secrets, python, dependencies.cached, notes,
+                  collected.left_out, phases, counts)
+
+
+def _damaged(dependencies: deps.Deps, exc: Exception) -> BuildError:
+    return BuildError(f"the cached dependencies in {dependencies.zip_path.parent} are damaged ({exc}): "
+                      "run again with --refresh to build them anew")

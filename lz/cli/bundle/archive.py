@@ -1,40 +1,153 @@
-"""Deterministic zip files: sorted entries, fixed timestamps and permissions, fixed compression,
-so that the same inputs always give the same bytes (and the same CodeSha256 on Lambda)."""
+"""Deterministic zip files, compressed in parallel.
+
+Same inputs, same bytes (and the same CodeSha256 on Lambda): entries are written sorted by name,
+with fixed timestamps and permissions, and each entry's compression depends on its name and
+content only. Entries are compressed on a pool of threads (zlib releases the GIL while it
+deflates), then written in order: how many threads did the work, or in which order they finished,
+cannot change a byte, so a serial build and a parallel one give the same file.
+
+How each entry is stored (measured on a heavy app's 93 MiB of shared libraries: level 6 took 4.1 s
+for 30.9 MiB, level 4 1.7 s for 32.1 MiB, level 1 1.2 s for 34.8 MiB):
+- formats that are compressed already (images, archives, fonts): stored, no time spent on them;
+- shared libraries (.so): deflate level 4, 2.4x faster than level 6 for 4 % more bytes;
+- everything else (bytecode, sources, text): deflate level 6;
+- any entry that deflate does not shrink: stored.
+The deflated cache of dependencies is built once per requirements, so the size is what every
+deploy uploads and the time is paid once; hence level 6 where it pays.
+"""
 
 from __future__ import annotations
 
 import os
 import stat
-import zipfile
+import threading
+import zlib
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
+from types import TracebackType
 from typing import Iterable
 
-EPOCH = (1980, 1, 1, 0, 0, 0)
+from .zipformat import DEFLATED, STORED, Packed, ZipWriter
+
+EPOCH = (1980, 1, 1, 0, 0, 0)  # every entry's timestamp
+TEXT_LEVEL = 6
+INLINE = 16 * 1024  # entries smaller than this are compressed on the thread that adds them
+BINARY_LEVEL = 4
+ALREADY_COMPRESSED = (
+    ".png", ".jpg", ".jpeg", ".gif", ".webp", ".avif", ".ico", ".gz", ".tgz", ".bz2", ".xz", ".lzma",
+    ".zst", ".zip", ".whl", ".egg", ".jar", ".7z", ".br", ".woff", ".woff2", ".mp3", ".mp4", ".ogg",
+)
 
 
-def _info(arcname: str, mode: int) -> zipfile.ZipInfo:
-    info = zipfile.ZipInfo(arcname, EPOCH)
-    executable = mode & stat.S_IXUSR
-    info.external_attr = ((0o100755 if executable else 0o100644) & 0xFFFF) << 16
-    info.compress_type = zipfile.ZIP_DEFLATED
-    info.create_system = 3  # unix, whatever this machine is
-    return info
+def file_mode(st_mode: int) -> int:
+    """The mode an entry gets: 0o100755 if its owner may execute it, else 0o100644."""
+    return 0o100755 if st_mode & stat.S_IXUSR else 0o100644
 
 
-def write(zip_path: Path, files: Iterable[tuple[str, Path]], append: bool = False) -> None:
-    """Write (arcname, file) pairs, sorted by arcname, into `zip_path` (appending if asked)."""
-    entries = sorted(files, key=lambda item: item[0])
-    with zipfile.ZipFile(zip_path, "a" if append else "w", zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
-        for arcname, path in entries:
-            mode = os.stat(path).st_mode
-            zf.writestr(_info(arcname, mode), path.read_bytes())
+def level_for(name: str) -> int:
+    """Deflate level for an entry named `name`; 0 means stored."""
+    base = name.rsplit("/", 1)[-1].lower()
+    if base.endswith(ALREADY_COMPRESSED):
+        return 0
+    if base.endswith(".so") or ".so." in base:
+        return BINARY_LEVEL
+    return TEXT_LEVEL
 
 
-def write_bytes(zip_path: Path, entries: Iterable[tuple[str, bytes]]) -> None:
-    """Append generated files (arcname, content) to `zip_path`, sorted."""
-    with zipfile.ZipFile(zip_path, "a", zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
-        for arcname, data in sorted(entries):
-            zf.writestr(_info(arcname, 0o644), data)
+def pack(name: str, data: bytes, mode: int = 0o100644) -> Packed:
+    """One entry, compressed as level_for() says (stored when deflate would not shrink it)."""
+    crc = zlib.crc32(data)
+    level = level_for(name)
+    if level:
+        deflate = zlib.compressobj(level, zlib.DEFLATED, -15)
+        payload = deflate.compress(data) + deflate.flush()
+        if len(payload) < len(data):
+            return Packed(name, file_mode(mode), crc, len(data), DEFLATED, payload)
+    return Packed(name, file_mode(mode), crc, len(data), STORED, data)
+
+
+def pack_file(name: str, path: Path) -> Packed:
+    with open(path, "rb") as handle:
+        mode = os.fstat(handle.fileno()).st_mode
+        return pack(name, handle.read(), mode)
+
+
+def jobs_default() -> int:
+    """Threads and processes a build may use: LZ_BUILD_JOBS, else one per CPU."""
+    setting = os.environ.get("LZ_BUILD_JOBS", "").strip()
+    if setting:
+        if not setting.isdigit() or int(setting) < 1:
+            raise ValueError(f"LZ_BUILD_JOBS={setting!r}: give a whole number of parallel jobs, 1 or more "
+                             "(1 builds on one thread), or unset it to use one per CPU")
+        return int(setting)
+    return os.cpu_count() or 1
+
+
+class Packer:
+    """Entries being compressed while the caller goes on; `write` puts them in a zip, sorted.
+
+    Entries may be added from several threads. With `jobs` 1 each entry is compressed as it is
+    added, on the caller's thread. A name added twice keeps the last one added.
+    """
+
+    def __init__(self, jobs: int) -> None:
+        self._pool = ThreadPoolExecutor(jobs, thread_name_prefix="lz-pack") if jobs > 1 else None
+        self._entries: dict[str, Future[Packed] | Packed] = {}
+        self._lock = threading.Lock()
+
+    def _put(self, name: str, size: int, work, *args) -> None:
+        small = size < INLINE  # handing it to a thread would cost more than compressing it here
+        entry = self._pool.submit(work, name, *args) if self._pool and not small else work(name, *args)
+        with self._lock:
+            self._entries[name] = entry
+
+    def file(self, name: str, path: Path, size: int | None = None) -> None:
+        self._put(name, os.stat(path).st_size if size is None else size, pack_file, path)
+
+    def files(self, items: Iterable[tuple[str, Path]]) -> None:
+        """Many files, the biggest first: a big one started last would finish alone."""
+        sized = [(os.stat(path).st_size, name, path) for name, path in items]
+        for size, name, path in sorted(sized, key=lambda item: (-item[0], item[1])):
+            self.file(name, path, size)
+
+    def data(self, name: str, data: bytes, mode: int = 0o100644) -> None:
+        self._put(name, len(data), pack, data, mode)
+
+    def names(self) -> set[str]:
+        with self._lock:
+            return set(self._entries)
+
+    def write(self, zip_path: Path, base: Path | None = None) -> dict[str, int]:
+        """Write every entry, sorted by name, to `zip_path` (after a copy of `base`'s entries when
+        given); the uncompressed size of each entry written."""
+        with self._lock:
+            entries = sorted(self._entries.items())
+        sizes = {}
+        with ZipWriter(zip_path, base) as out:
+            for name, entry in entries:
+                packed = entry.result() if isinstance(entry, Future) else entry
+                out.add(packed)
+                sizes[name] = packed.size
+        return sizes
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def __enter__(self) -> Packer:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+
+def write(zip_path: Path, files: Iterable[tuple[str, Path]], base: Path | None = None,
+          jobs: int | None = None) -> dict[str, int]:
+    """Write (arcname, file) pairs, sorted by arcname, into `zip_path` (after `base`'s entries)."""
+    with Packer(jobs or jobs_default()) as packer:
+        packer.files(files)
+        return packer.write(zip_path, base)
 
 
 def tree(root: Path, prefix: str = "") -> list[tuple[str, Path]]:

@@ -1,37 +1,257 @@
-"""Byte-compiling a bundle with an interpreter of its target Python version.
+"""Byte-compiling a bundle with an interpreter of its target Python version, in parallel, once.
 
 /var/task is read-only on Lambda, so a bundle without bytecode recompiles every module it imports on
 every cold start. The .pyc files are hash-based and unchecked: valid whatever the files' timestamps
 (a zip's are fixed), and never compared against the sources at import.
+
+Compiling is most of a cold build of a heavy app, so:
+- sources that were compiled before come from the bytecode cache (pycache.py), keyed by their
+  content, where they will sit in the bundle and the interpreter; a warm build compiles nothing
+  that did not change (lz's own runtime, unchanged modules of the app), and neither does a build
+  whose requirements changed for the packages that stayed the same;
+- the rest is shared among several worker processes of the target interpreter, balanced by size,
+  each reporting every file as it is done so that it is compressed at once (archive.Packer)
+  while the others compile.
+
+A worker compiles each file with py_compile.compile exactly as `compileall --invalidation-mode
+unchecked-hash -d /var/task` does (same interpreter flags), so the bytes are compileall's. Files
+that do not compile (Python 2 leftovers in some packages) keep their source, as pip does.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 import subprocess
+import tempfile
+import threading
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
+from ..paths import cache_root
 from ..pythons import find_python
+from .files import write_atomic
+from .pycache import BytecodeCache
+
+# -E: PYTHONOPTIMIZE and friends must not change the bytecode; -S: no site, a faster start;
+# -W ignore: invalid escape sequences in dependencies warn, which changes nothing in the .pyc.
+FLAGS = ("-E", "-S", "-X", "no_debug_ranges", "-W", "ignore")
+OUTPUT_FLAGS = "no_debug_ranges unchecked-hash optimize=0"  # what decides the bytes of a .pyc
+PER_WORKER = 40  # fewer sources than this per worker: a process start costs more than it saves
+ROOT_DIR = "/var/task"  # where Lambda unpacks the bundle: the file names tracebacks show
+
+# Each line out: the job's index, "ok" and the SHA-256 of the very bytes py_compile read (its
+# loader's get_data), or "failed": the parent caches a .pyc only under the source it compiled.
+_WORKER = r"""
+import hashlib, importlib.machinery, json, py_compile, sys
+read = importlib.machinery.SourceFileLoader.get_data
+seen = []
+def get_data(loader, path):
+    data = read(loader, path)
+    seen.append(hashlib.sha256(data).hexdigest())
+    return data
+importlib.machinery.SourceFileLoader.get_data = get_data
+mode = py_compile.PycInvalidationMode.UNCHECKED_HASH
+with open(sys.argv[1], encoding="utf-8", errors="surrogateescape") as jobs:
+    todo = json.load(jobs)
+for index, source, cfile, dfile in todo:
+    seen.clear()
+    try:
+        py_compile.compile(source, cfile, dfile, doraise=True, invalidation_mode=mode)
+        print(index, "ok", seen[-1] if seen else "-", flush=True)
+    except Exception as exc:
+        print(index, "failed", type(exc).__name__, flush=True)
+"""
+_PROBE = ("import importlib.util, json, sys; print(json.dumps([sys.version, "
+          "importlib.util.MAGIC_NUMBER.hex(), sys.implementation.cache_tag]))")
 
 
-def compile_tree(root: Path, python: str, sourceless: bool = False) -> None:
-    """Byte-compile every .py under `root` with `python`.
+class CompileError(Exception):
+    """The target interpreter could not be run, or a worker of it died."""
 
-    By default the .pyc goes to __pycache__/ beside its source. `sourceless` writes it in the
-    legacy place (x.pyc beside x.py) and then deletes the source: the module imports from the .pyc
-    alone, which is smaller and skips the __pycache__ lookup, at the price of tracebacks without
-    source lines. Files that do not compile (Python 2 leftovers in some packages) keep their
-    source, as pip does.
+
+@dataclass(frozen=True)
+class Interpreter:
+    path: str
+    version: str  # sys.version: patch releases may compile differently, so they never share .pyc
+    magic: bytes  # the first four bytes of every .pyc it writes
+    cache_tag: str  # "cpython-313": the __pycache__ file names
+
+    def identity(self) -> str:
+        return f"{self.version}|{self.magic.hex()}|{self.cache_tag}|{OUTPUT_FLAGS}"
+
+
+@dataclass
+class Compiled:
+    cached: int = 0  # .pyc taken from the bytecode cache
+    fresh: int = 0  # .pyc compiled by this build
+    failed: list[str] = field(default_factory=list)  # sources that did not compile: shipped as source
+
+
+_known: dict[tuple, Interpreter] = {}
+_known_lock = threading.Lock()
+
+
+def interpreter(path: str) -> Interpreter:
+    """What `path` is (version, magic number, cache tag), asked once per installed interpreter:
+    remembered in lz's cache against the file's size and mtime, so a warm build starts none."""
+    real = os.path.realpath(path)
+    try:
+        info = os.stat(real)
+    except OSError as exc:
+        raise CompileError(f"the Python at {path} cannot be run: {exc}") from None
+    stamp = (real, info.st_size, info.st_mtime_ns)
+    with _known_lock:
+        if stamp in _known:
+            return _known[stamp]
+    memo = cache_root() / "interpreters.json"  # beside pythons.json, which finds the interpreters
+    try:
+        known = json.loads(memo.read_text())
+    except (OSError, ValueError):
+        known = {}
+    entry = known.get(real) if isinstance(known, dict) else None
+    if isinstance(entry, dict) and entry.get("stamp") == list(stamp[1:]):
+        found = Interpreter(path, entry["version"], bytes.fromhex(entry["magic"]), entry["tag"])
+    else:
+        try:
+            out = subprocess.run([path, *FLAGS, "-c", _PROBE], capture_output=True, text=True, timeout=60)
+            version, magic, tag = json.loads(out.stdout)
+        except (OSError, ValueError, subprocess.TimeoutExpired):
+            raise CompileError(f"the Python at {path} did not say what it is: it may be broken "
+                               f"(run `{path} -V`), or give a working one through pyenv or PATH") from None
+        found = Interpreter(path, version, bytes.fromhex(magic), tag)
+        known = known if isinstance(known, dict) else {}
+        known[real] = {"stamp": list(stamp[1:]), "version": version, "magic": magic, "tag": tag}
+        try:
+            memo.parent.mkdir(parents=True, exist_ok=True)
+            write_atomic(memo, json.dumps(known, indent=1, sort_keys=True))
+        except OSError:
+            pass  # a read-only cache: asked again next time
+    with _known_lock:
+        _known[stamp] = found
+    return found
+
+
+def pyc_name(source: str, legacy: bool, cache_tag: str) -> str:
+    """Where the .pyc of bundle path `source` goes: beside it (legacy, imported without the
+    source) or in __pycache__/ (beside a source that ships too)."""
+    if legacy:
+        return source + "c"
+    folder, _, name = source.rpartition("/")
+    return f"{folder + '/' if folder else ''}__pycache__/{name[:-3]}.{cache_tag}.pyc"
+
+
+def compile_sources(
+    sources: list[tuple[str, Path]],
+    python: Interpreter,
+    on_pyc: Callable[[str, str, bytes], None],
+    legacy: bool = False,
+    jobs: int = 1,
+    cache: BytecodeCache | None = None,
+) -> Compiled:
+    """Byte-compile (bundle path, file) pairs of .py sources; `on_pyc(source, pyc, data)` gets each
+    result as soon as it exists, from whichever thread has it.
+
+    `legacy` names each .pyc as x.pyc beside x.py (for sourceless packages: the caller leaves the
+    source out); otherwise it goes to __pycache__/.
     """
-    many = sum(1 for _ in root.rglob("*.py")) > 200  # a worker pool only pays off on big trees
-    cmd = [python, "-X", "no_debug_ranges", "-m", "compileall", "-q", "-q", "-j", "0" if many else "1",
-           "--invalidation-mode", "unchecked-hash", "-d", "/var/task"]
-    if sourceless:
-        cmd.append("-b")
-    subprocess.run(cmd + [str(root)], capture_output=True, text=True, check=False)
-    if sourceless:
-        for source in root.rglob("*.py"):
-            if source.with_suffix(".pyc").is_file():
-                source.unlink()
+    result = Compiled()
+    todo: list[tuple[str, Path, str, str]] = []  # (bundle path, file, cache key, SHA-256 of the source)
+    for arcname, path in sources:
+        key = digest = ""
+        if cache is not None:
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            key = cache.key(f"{ROOT_DIR}/{arcname}", digest)
+            data = cache.get(key)
+            if data is not None:
+                result.cached += 1
+                on_pyc(arcname, pyc_name(arcname, legacy, python.cache_tag), data)
+                continue
+        todo.append((arcname, path, key, digest))
+    if todo:
+        with tempfile.TemporaryDirectory(prefix="lz-compile-") as work:
+            _run_workers(todo, python, legacy, jobs, cache, on_pyc, Path(work), result)
+    result.failed.sort()
+    return result
+
+
+def _split(todo: list[tuple[str, Path, str, str]], workers: int) -> list[list[int]]:
+    """Indexes of `todo` per worker, the biggest sources first, each to the least loaded worker."""
+    loads = [[0, []] for _ in range(workers)]
+    for index in sorted(range(len(todo)), key=lambda i: -os.stat(todo[i][1]).st_size):
+        lightest = min(loads, key=lambda load: load[0])
+        lightest[0] += os.stat(todo[index][1]).st_size + 2048  # a file costs something whatever its size
+        lightest[1].append(index)
+    return [indexes for _, indexes in loads if indexes]
+
+
+def _run_workers(todo: list[tuple[str, Path, str, str]], python: Interpreter, legacy: bool, jobs: int,
+                 cache: BytecodeCache | None, on_pyc: Callable[[str, str, bytes], None], work: Path,
+                 result: Compiled) -> None:
+    workers = max(1, min(jobs, len(todo) // PER_WORKER))
+    lock = threading.Lock()
+    errors: list[BaseException] = []
+
+    def done(index: int, ok: bool, compiled_digest: str) -> None:
+        arcname, _, key, digest = todo[index]
+        if not ok:
+            with lock:
+                result.failed.append(arcname)
+            return
+        cfile = work / f"{index}.pyc"
+        data = cfile.read_bytes()
+        cfile.unlink()
+        if cache is not None and compiled_digest == digest:  # else the file changed meanwhile
+            cache.put(key, data)
+        on_pyc(arcname, pyc_name(arcname, legacy, python.cache_tag), data)
+        with lock:
+            result.fresh += 1
+
+    def follow(process: subprocess.Popen, expected: set[int]) -> None:
+        try:
+            for line in process.stdout:
+                index, status, detail = line.split()[:3]
+                expected.discard(int(index))
+                done(int(index), status == "ok", detail)
+        except BaseException as exc:  # noqa: BLE001 - raised on the caller's thread below
+            errors.append(exc)
+
+    running = []
+    try:
+        for number, indexes in enumerate(_split(todo, workers)):
+            listing = work / f"jobs-{number}.json"
+            listing.write_text(json.dumps([[i, str(todo[i][1]), str(work / f"{i}.pyc"),
+                                            f"{ROOT_DIR}/{todo[i][0]}"] for i in indexes]),
+                               encoding="utf-8", errors="surrogateescape")
+            log = open(work / f"worker-{number}.log", "w+")
+            try:
+                process = subprocess.Popen([python.path, *FLAGS, "-c", _WORKER, str(listing)], text=True,
+                                           stdout=subprocess.PIPE, stderr=log, stdin=subprocess.DEVNULL)
+            except OSError as exc:
+                log.close()
+                raise CompileError(f"the Python at {python.path} cannot be run: {exc}") from None
+            expected = set(indexes)
+            reader = threading.Thread(target=follow, args=(process, expected), daemon=True)
+            running.append((process, reader, expected, log))
+            reader.start()
+        for process, reader, _, _ in running:
+            reader.join()
+            process.wait()
+    finally:
+        for process, _, _, log in running:
+            if process.poll() is None:  # interrupted: no worker outlives the build
+                process.kill()
+                process.wait()
+            log.close()
+    if errors:
+        raise errors[0]
+    for process, _, expected, log in running:
+        if process.returncode != 0 or expected:
+            said = Path(log.name).read_text(errors="replace")[-2000:].strip()
+            raise CompileError(f"byte-compiling with {python.path} stopped (exit code {process.returncode}) "
+                               f"before {len(expected)} files were done: {said or 'it said nothing'}")
 
 
 def target_python(version: str) -> str | None:

@@ -3,7 +3,12 @@
 The cache key is everything that decides what gets installed: the requirement files' contents, the
 target, the boto3 and build-from-source choices, and the interpreter that compiled the bytecode.
 A warm rebuild copies the cached deps.zip and appends the app's own files; nothing is resolved,
-downloaded or compressed again. The dependencies' own test folders are left out (striptests).
+downloaded, compiled or compressed again. The dependencies' own test folders are left out
+(striptests).
+
+Building an entry is one pass over the installed files: the workers compile the sources (those
+compiled before come from the bytecode cache, so new requirements recompile only the wheels that
+changed) while threads compress everything else, then each .pyc as it arrives (archive, compile).
 
 The cache (LZ_CACHE_DIR, default ~/.cache/lz) is shared by every build on the machine: each entry
 is resolved under a lock by one process at a time and its files are replaced atomically (files).
@@ -18,19 +23,22 @@ import re
 import shutil
 import subprocess
 import tempfile
+import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
 from ..paths import cache_root, uv_path
 from . import archive
-from .compile import compile_tree
+from .compile import compile_sources, interpreter
 from .files import locked, replacing, tell_stderr, write_atomic
+from .pycache import BytecodeCache
 from .reqnames import installed_names, requirement_names
 from .striptests import strip_tests
 from .target import Target
 
-FORMAT = "3"  # bump when the layout of cached deps changes
+FORMAT = "4"  # bump when the layout of cached deps changes (4: lz's own zip writer, levels per kind)
 RUNTIME_PROVIDED = ("boto3", "botocore", "s3transfer")  # the Lambda Python runtime ships these
 
 
@@ -46,6 +54,13 @@ class Deps:
     cached: bool
     compiled: bool
     tests_removed: list[str] = field(default_factory=list)  # dependencies' test folders left out
+    phases: dict[str, float] = field(default_factory=dict)  # seconds per step, when built now
+    cleanup: threading.Thread | None = None  # deleting the install folder, when built now
+
+    def finish(self) -> None:
+        """Wait until the install folder is gone."""
+        if self.cleanup is not None:
+            self.cleanup.join()
 
 
 def find_requirements(root: Path, setting: str | None) -> Path | None:
@@ -148,20 +163,37 @@ def _strip_runtime_provided(site: Path) -> None:
             shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
 
 
-def _package_sizes(site: Path) -> dict[str, int]:
+def _package_sizes(entries: dict[str, int]) -> dict[str, int]:
+    """Unzipped bytes per top-level name (a distribution's metadata counts towards its name)."""
     sizes: dict[str, int] = {}
-    for entry in site.iterdir():
-        if entry.is_dir():
-            total = sum(f.stat().st_size for f in entry.rglob("*") if f.is_file())
-        else:
-            total = entry.stat().st_size
-        name = entry.name
+    for arcname, size in entries.items():
+        name = arcname.split("/", 1)[0]
         if name.endswith(".dist-info"):
             name = name.split("-")[0]
-        elif name.endswith(".py"):
-            name = name[:-3]
-        sizes[name] = sizes.get(name, 0) + total
+        elif "/" not in arcname and name.endswith((".py", ".pyc")):
+            name = name.rsplit(".", 1)[0]
+        sizes[name] = sizes.get(name, 0) + size
     return sizes
+
+
+def _zip_site(site: Path, python: str | None, keep_sources: bool, jobs: int, zip_path: Path) -> dict[str, int]:
+    """Compile the site's sources and zip it all, at once: the other files are compressed while
+    the workers compile, and each .pyc as soon as it exists. The entries' unzipped sizes."""
+    files = archive.tree(site)
+    sources = [(arcname, path) for arcname, path in files if arcname.endswith(".py")]
+    with archive.Packer(jobs) as packer:
+        packer.files((arcname, path) for arcname, path in files if not arcname.endswith(".py"))
+        shipped = sources
+        if python is not None:
+            target = interpreter(python)
+            compiled = compile_sources(sources, target, lambda _, pyc, data: packer.data(pyc, data),
+                                       legacy=not keep_sources, jobs=jobs, cache=BytecodeCache(target))
+            if not keep_sources:
+                failed = set(compiled.failed)
+                shipped = [(arcname, path) for arcname, path in sources if arcname in failed]
+        packer.files(shipped)
+        with replacing(zip_path) as staged:
+            return packer.write(staged)
 
 
 def _cache_entry(key: str) -> Path:
@@ -197,6 +229,7 @@ def prepare(
     refresh: bool = False,
     keep_tests: list[str] | None = None,
     on_wait: Callable[[str], None] = tell_stderr,
+    jobs: int = 1,
 ) -> Deps:
     """The cached deps.zip for these inputs, building it first when it is not in the cache.
 
@@ -221,16 +254,27 @@ def prepare(
                 and _missing(set(manifest["named"]), set(manifest["distributions"]), keep_boto3) is None):
             return Deps(zip_path, manifest["packages"], req, True, python is not None,
                         manifest.get("tests_removed", []))
-        packages, stripped = _install(root, req, target, keep_boto3, build_from_source, python,
-                                      keep_sources, keep_tests, entry, zip_path, manifest_path)
-    return Deps(zip_path, packages, req, False, python is not None, stripped)
+        phases: dict[str, float] = {}
+        packages, stripped, cleanup = _install(root, req, target, keep_boto3, build_from_source, python,
+                                               keep_sources, keep_tests, entry, zip_path, manifest_path,
+                                               jobs, phases)
+    return Deps(zip_path, packages, req, False, python is not None, stripped, phases, cleanup)
 
 
 def _install(root: Path, req: Path | None, target: Target, keep_boto3: bool, build_from_source: list[str],
              python: str | None, keep_sources: bool, keep_tests: list[str], entry: Path, zip_path: Path,
-             manifest_path: Path) -> tuple[dict[str, int], list[str]]:
-    with tempfile.TemporaryDirectory(prefix="lz-deps-", dir=entry) as tmp:
-        work = Path(tmp)
+             manifest_path: Path, jobs: int, phases: dict[str, float]
+             ) -> tuple[dict[str, int], list[str], threading.Thread]:
+    clock = time.perf_counter()
+
+    def phase(name: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        phases[name] = now - clock
+        clock = now
+
+    work = Path(tempfile.mkdtemp(prefix="lz-deps-", dir=entry))
+    try:
         site = work / "site"
         site.mkdir()
         named: set[str] = set()
@@ -260,6 +304,7 @@ def _install(root: Path, req: Path | None, target: Target, keep_boto3: bool, bui
                 f"was installed where lz looked ({site}): the bundle would ship without its dependencies. "
                 "Check that LZ_CACHE_DIR is a writable folder outside the project, then run again "
                 "with --refresh; uv said:\n" + (said or "(nothing)"))
+        phase("install")
         shutil.rmtree(site / "bin", ignore_errors=True)  # console scripts: never run on Lambda
         (site / ".lock").unlink(missing_ok=True)  # uv's lock file for --target installs
         if not keep_boto3:
@@ -267,12 +312,22 @@ def _install(root: Path, req: Path | None, target: Target, keep_boto3: bool, bui
         stripped = [] if "*" in keep_tests else strip_tests(site, keep_tests)
         for record in site.glob("*.dist-info/RECORD"):
             record.unlink()  # lists the sources and hashes of files no longer shipped as such
-        if python is not None:
-            compile_tree(site, python, sourceless=not keep_sources)
-        packages = _package_sizes(site)
-        with replacing(zip_path) as staged:
-            archive.write(staged, archive.tree(site))
+        phase("strip")
+        packages = _package_sizes(_zip_site(site, python, keep_sources, jobs, zip_path))
+        phase("compile+zip")
         write_atomic(manifest_path, json.dumps({
             "packages": packages, "requirements": str(req), "named": sorted(named),
             "distributions": sorted(installed), "tests_removed": stripped}))
-    return packages, stripped
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    return packages, stripped, _remove_later(work)
+
+
+def _remove_later(folder: Path) -> threading.Thread:
+    """Delete the install folder (thousands of files: a few tenths of a second) on a thread of its
+    own while the build goes on; the build waits for it (Deps.finish) before it returns."""
+    thread = threading.Thread(target=shutil.rmtree, args=(folder,), kwargs={"ignore_errors": True},
+                              name="lz-deps-cleanup", daemon=True)
+    thread.start()
+    return thread

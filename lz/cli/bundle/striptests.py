@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ast
 import fnmatch
+import os
 import re
 import shutil
 from pathlib import Path
@@ -37,7 +38,7 @@ def _imports(site: Path, path: Path) -> set[str]:
     """Modules `path` imports at module level (absolute names; relative ones resolved), only
     for files whose import lines mention a test folder at all (most do not: no parse)."""
     data = path.read_bytes()
-    if not any(_WORD.search(m.group(0)) for m in _MAYBE.finditer(data)):
+    if b"test" not in data or not any(_WORD.search(m.group(0)) for m in _MAYBE.finditer(data)):
         return set()
     try:
         tree = ast.parse(data)
@@ -85,35 +86,51 @@ def _kept_by_setting(site: Path, top: str, keep: list[str]) -> bool:
     return any(fnmatch.fnmatch(name, normalize(pattern)) for name in names for pattern in keep)
 
 
+def _python_files(folder: Path, skip: set[str] = frozenset()) -> list[Path]:
+    """The .py files under `folder`, not descending into the folders in `skip`."""
+    found = []
+    for dirpath, dirnames, filenames in os.walk(folder):
+        dirnames[:] = [d for d in dirnames if os.path.join(dirpath, d) not in skip]
+        found.extend(Path(dirpath, name) for name in filenames if name.endswith(".py"))
+    return found
+
+
 def strip_tests(site: Path, keep: list[str]) -> list[str]:
-    """Remove the test folders of the packages in `site`; the removed ones, as site paths."""
-    candidates: dict[str, Path] = {}  # dotted module -> folder
+    """Remove the test folders of the packages in `site`; the removed ones, as site paths.
+
+    Only code that runs at import decides, so only the ordinary modules are read first; a test
+    folder's own modules are read only once something needs that folder (most never are: reading
+    and parsing pandas' tests was most of the time this step took).
+    """
+    candidates: dict[str, Path] = {}  # dotted module -> folder (outermost test folders only)
     packages = (p for p in site.iterdir() if p.is_dir() and not p.name.endswith((".dist-info", ".data")))
     for top in sorted(packages):
-        if keep and _kept_by_setting(site, top.name, keep):
+        if top.name in TEST_DIRS or keep and _kept_by_setting(site, top.name, keep):
             continue
-        for folder in sorted(top.rglob("*")):
-            if folder.name in TEST_DIRS and folder.is_dir() and not any(
-                    parent.name in TEST_DIRS for parent in folder.relative_to(site).parents):
+        for dirpath, dirnames, _ in os.walk(top):
+            dirnames.sort()
+            for name in [d for d in dirnames if d in TEST_DIRS]:
+                folder = Path(dirpath, name)
                 candidates[_module_of(site, folder / "__init__.py")] = folder
+                dirnames.remove(name)
     if not candidates:
         return []
 
     def inside(module: str) -> str | None:
         return next((c for c in candidates if module == c or module.startswith(c + ".")), None)
 
-    imports: dict[str | None, set[str]] = {}  # test folder (None: ordinary code) -> what it imports
-    for path in site.rglob("*.py"):
-        owner = inside(_module_of(site, path))
-        imports.setdefault(owner, set()).update(_imports(site, path))
+    ordinary: set[str] = set()
+    for path in _python_files(site, {str(folder) for folder in candidates.values()}):
+        ordinary.update(_imports(site, path))
     needed: set[str] = set()
-    todo = [None]
+    todo = [ordinary]
     while todo:
-        for module in imports.get(todo.pop(), ()):
+        for module in todo.pop():
             folder = inside(module)
             if folder is not None and folder not in needed:
                 needed.add(folder)
-                todo.append(folder)
+                todo.append({name for path in _python_files(candidates[folder])
+                             for name in _imports(site, path)})
     removed = []
     for module, folder in candidates.items():
         if module not in needed:
