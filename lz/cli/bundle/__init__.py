@@ -20,6 +20,7 @@ from .appcheck import missing_attribute
 from .collect import Collected, LeftOut, collect, describe_outside
 from .compile import CompileError, compile_sources, interpreter, target_python
 from .deps import DependencyError
+from .reqnames import self_lines
 from .entry import HANDLER, MODULE, app_module_present, handler_source, runtime_files
 from .errors import BuildError
 from .files import locked, replacing, tell_stderr
@@ -127,6 +128,11 @@ def _build(stage: Stage, output: Path | None, refresh: bool, step: Callable[[str
                                 stage.build_from_source, python, stage.dependency_sources,
                                 refresh, stage.keep_tests, on_wait, jobs)
     phases["dependencies"] = time.perf_counter() - clock
+    if dependencies.requirements is not None:
+        for line in self_lines(dependencies.requirements):
+            notes.append(f"left out the requirement {line!r} of {dependencies.requirements.name}: lz's "
+                         "runtime is in every bundle already (and `lz` on the package index is an "
+                         "unrelated project); remove the line")
     phases.update({f"dependencies: {name}": seconds for name, seconds in dependencies.phases.items()})
     try:
         bundle = _write(stage, output, python, jobs, collected, dependencies, notes, step, phases)
@@ -162,6 +168,12 @@ def _write(stage: Stage, output: Path | None, python: str | None, jobs: int, col
     try:
         registered = declarations(scan(collected.files), stage.events, collected.files)
     except RegistryError as exc:
+        raise BuildError(str(exc)) from None
+    from ..workflow import CompileError, compile_project
+
+    try:  # a @workflow that cannot become a state machine fails the build, at file:line
+        compile_project(collected.files)
+    except CompileError as exc:
         raise BuildError(str(exc)) from None
 
     output = Path(output) if output else stage.root / ".lz" / f"{stage.project}-{stage.name}.zip"

@@ -34,7 +34,7 @@ from . import archive
 from .compile import compile_sources, interpreter
 from .files import locked, replacing, tell_stderr, write_atomic
 from .pycache import BytecodeCache
-from .reqnames import installed_names, requirement_names
+from .reqnames import installed_names, requirement_names, self_lines, without_self
 from .striptests import strip_tests
 from .target import Target
 
@@ -95,8 +95,12 @@ def _requirement_args(path: Path, work: Path) -> list[str]:
         if out.returncode != 0:
             raise DependencyError(f"could not read {path}: {out.stderr.strip()}")
         exported = work / "requirements.txt"
-        exported.write_text(out.stdout)
+        exported.write_text(without_self(path, out.stdout))
         return ["-r", str(exported)]
+    if self_lines(path):  # a requirement on lz itself: its runtime is in the bundle already
+        filtered = work / "requirements.txt"
+        filtered.write_text(without_self(path))
+        return ["-r", str(filtered)]
     return ["-r", str(path)]
 
 

@@ -69,3 +69,50 @@ def installed_names(site: Path) -> set[str]:
     """Normalized names of the distributions installed in `site` (from their .dist-info)."""
     return {normalize(entry.name[:-len(".dist-info")].rsplit("-", 1)[0])
             for entry in site.glob("*.dist-info")}
+
+
+# lz itself: its runtime ships in every bundle, so a requirement on it is never wanted, and `lz` on
+# the package index is an unrelated project ("Functional utilities") that would ship beside it.
+SELF = {"lz", "lz-lambda"}
+
+
+def _spec_name(line: str) -> str | None:
+    line = re.sub(r"(^|\s)#.*$", "", line).strip()
+    return _from_spec(re.sub(r"\s--?\S+.*$", "", line)) if line else None
+
+
+def self_lines(path: Path) -> list[str]:
+    """The lines (or pyproject dependencies) of `path` that name lz itself."""
+    if path.name == "pyproject.toml":
+        import tomllib
+
+        try:
+            project = tomllib.loads(path.read_text(encoding="utf-8")).get("project", {})
+        except tomllib.TOMLDecodeError:
+            return []
+        return [d for d in project.get("dependencies", []) if _from_spec(d) in SELF]
+    if path.name == "uv.lock" or not path.is_file():
+        return []
+    return [line.strip() for line in path.read_text(encoding="utf-8", errors="replace").splitlines()
+            if _spec_name(line) in SELF]
+
+
+def without_self(path: Path, text: str | None = None) -> str:
+    """Requirements text of `path` (or `text`, already exported from it) minus lines naming lz;
+    relative -r/-c/-e paths are made absolute, since the copy lives elsewhere."""
+    if text is None and path.name == "pyproject.toml":
+        import tomllib
+
+        project = tomllib.loads(path.read_text(encoding="utf-8")).get("project", {})
+        return "".join(f"{d}\n" for d in project.get("dependencies", []) if _from_spec(d) not in SELF)
+    source = path.read_text(encoding="utf-8", errors="replace") if text is None else text
+    out = []
+    for line in source.splitlines():
+        if _spec_name(line) in SELF:
+            continue
+        ref = re.match(r"^(\s*(?:-r|--requirement|-c|--constraint|-e|--editable)[\s=]+)(\.{1,2}/\S*|[^-/\s]\S*)(.*)$",
+                       line)
+        if ref and "://" not in ref.group(2) and not Path(ref.group(2)).is_absolute():
+            line = f"{ref.group(1)}{(path.parent / ref.group(2)).resolve()}{ref.group(3)}"
+        out.append(line)
+    return "\n".join(out) + "\n"
