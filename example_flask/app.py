@@ -1,5 +1,6 @@
 """A small but real Flask app: pages, JSON, a redirect, cookies, an upload and a binary download,
-plus work off the request path: a background task, a daily schedule and an S3 upload handler.
+plus work off the request path: a background task, a daily schedule, an S3 upload handler, and a
+workflow (two tasks chained, one fanned out per warehouse) started from a view.
 
 Deployed as-is: `handler = adapt(app)` is the Lambda entry point.
 """
@@ -10,7 +11,7 @@ import hashlib
 
 from flask import Flask, jsonify, make_response, redirect, render_template_string, request, url_for
 
-from lz import adapt, on_s3, schedule, task
+from lz import WorkflowError, adapt, on_s3, schedule, task, workflow
 
 app = Flask(__name__)
 
@@ -60,6 +61,20 @@ def get_item(item_id: int):
     if item is None:
         return jsonify(error="not found"), 404
     return jsonify(item)
+
+
+@app.post("/api/items/<int:item_id>/restock")
+def restock_item(item_id: int):
+    """Start the restock workflow for an item: on Lambda an execution of the stage's state machine
+    (the response carries its ARN: `lz workflow show dev ARN`); under `lz serve`, a thread."""
+    item = ITEMS.get(item_id)
+    if item is None:
+        return jsonify(error="not found"), 404
+    warehouses = request.get_json(silent=True) or ["north", "south"]
+    if not isinstance(warehouses, list) or not all(isinstance(w, str) for w in warehouses):
+        return jsonify(error="send a list of warehouse names, or nothing"), 400
+    run = restock.start(item_id, item["name"], warehouses)
+    return jsonify(item=item_id, execution=run.arn or run.name), 202
 
 
 @app.get("/go")
@@ -115,6 +130,30 @@ def forget_new_items() -> None:
 def announce_item(item_id: int, name: str) -> None:
     """Background work: on Lambda an async invocation of this function; under `lz serve`, a thread."""
     print(f"announcing item {item_id}: {name}", flush=True)
+
+
+@task(retries=2)
+def price_item(item_id: int, name: str) -> int:
+    """A step of the restock workflow (a Task state on Step Functions, retried twice): the price in
+    cents."""
+    return 250 + 10 * len(name) + item_id
+
+
+@task(timeout=30)
+def stock_level(item_id: int, warehouse: str) -> dict:
+    """A step run once per warehouse, side by side on Step Functions (a Map state)."""
+    return {"warehouse": warehouse, "count": len(warehouse) * item_id}
+
+
+@workflow
+def restock(item_id: int, name: str, warehouses: list) -> dict:
+    """Price an item, then count it in every warehouse. `lz deploy` compiles this body into the
+    state machine example-flask-dev-restock; called as restock(...), it runs here as plain Python."""
+    if len(warehouses) == 0:
+        raise WorkflowError(f"no warehouse to restock {name} in")
+    price = price_item(item_id, name)
+    levels = [stock_level(item_id, w) for w in warehouses]
+    return {"item": item_id, "name": name, "price": price, "levels": levels}
 
 
 @on_s3(bucket="${UPLOADS_BUCKET}", prefix="incoming/", suffix=".jpg")

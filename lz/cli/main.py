@@ -191,6 +191,11 @@ def status(stage: str, region: str | None, profile: str | None, project: str) ->
     click.echo("triggers:" if st.triggers else "triggers:           none (HTTP only)")
     for kind, what, detail in st.triggers:
         click.echo(f"  {kind:9s} {what}  {detail}")
+    if st.workflows:
+        click.echo("workflows (last executions, newest first):")
+    for name, kind, runs in st.workflows:
+        last = ", ".join(runs) if runs else ("in its logs only (EXPRESS)" if kind == "EXPRESS" else "none yet")
+        click.echo(f"  {name}  {kind.lower()}  {last}")
     if st.drift:
         click.echo("drift from settings/code (lz deploy would):")
         for line in st.drift:
@@ -290,7 +295,7 @@ def undeploy(stage: str, yes: bool, force_unlock: bool, region: str | None, prof
     if not deleted:
         out.print("nothing deleted")
     for step in deleted:
-        click.echo(f"deleted {step.kind}: {step.name}")
+        click.echo(step.said or f"deleted {step.kind}: {step.name}")
 
 
 

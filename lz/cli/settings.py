@@ -81,6 +81,7 @@ class Stage:
     task_bucket: str | None = None
     allow_raw_invoke: bool = False
     keep_tests: list[str] = field(default_factory=list)
+    workflows: dict[str, dict[str, Any]] = field(default_factory=dict)  # per @workflow name
 
     @property
     def function_name(self) -> str:

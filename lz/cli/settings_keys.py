@@ -10,6 +10,8 @@ from typing import Any
 
 RUNTIMES = ("python3.12", "python3.13", "python3.14")
 ARCHITECTURES = ("x86_64", "arm64")
+WORKFLOW_TYPES = ("STANDARD", "EXPRESS")
+WORKFLOW_LOGGING = ("OFF", "ERROR", "ALL")
 
 # key -> (JSON Schema of the value, default, description). Order is the order of `lz schema`.
 KEYS: dict[str, tuple[dict[str, Any], Any, str]] = {
@@ -193,6 +195,25 @@ KEYS: dict[str, tuple[dict[str, Any], Any, str]] = {
         {"type": "boolean"},
         False,
         "Let `lz invoke STAGE --raw CODE` run arbitrary Python in the function (off by default).",
+    ),
+    "workflows": (
+        {
+            "type": "object",
+            "additionalProperties": {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {
+                    "type": {"enum": list(WORKFLOW_TYPES)},
+                    "logging": {"enum": list(WORKFLOW_LOGGING)},
+                    "tracing": {"type": "boolean"},
+                },
+            },
+        },
+        {},
+        "Per @workflow (by its function name), all optional: \"type\" STANDARD (default; up to a "
+        "year, execution history kept by Step Functions) or EXPRESS (up to 5 minutes, no history "
+        "but its logs); \"logging\" OFF (default), ERROR or ALL to a log group of its own; "
+        "\"tracing\" true for X-Ray.",
     ),
     "timeout": (
         {"type": "integer", "minimum": 1, "maximum": 900},

@@ -185,8 +185,8 @@ def test_a_deploy_interrupted_after_any_step_converges_when_run_again(aws_env, p
     full = run(Aws(REGION), stage, bundle.path, bundle.handler, dry_run=True, show_plan=lambda s: None)
     total = len(full.steps)
     # role x2, logs, function x3 (create, publish, async settings), HTTP API x5, the example's daily
-    # schedule, its S3 notification
-    assert total == 13
+    # schedule, its S3 notification, its restock workflow's role and state machine
+    assert total == 15
     expected = {"roles": 1, "log groups": 1, "functions": 1, "apis": 1, "integrations": 1,
                 "routes": 1, "stages": 1, "live": "1", "permissions": 3, "rules": 1,
                 "s3 notifications": 1}

@@ -8,7 +8,7 @@ from typing import Callable
 from ..aws import Aws
 from .models import Desired
 from .resources import BY_NAME
-from .steps import Step
+from .steps import Done, Step
 
 
 def apply(aws: Aws, steps: list[Step], want: Desired,
@@ -23,7 +23,13 @@ def apply(aws: Aws, steps: list[Step], want: Desired,
 
 
 def teardown(aws: Aws, steps: list[Step],
-             on_step: Callable[[int, Step], None] = lambda index, step: None) -> None:
+             on_step: Callable[[int, Step], None] = lambda index, step: None) -> list[Done]:
+    """Delete step after step; each comes back as Done, saying what was done (a kind's delete may
+    say it itself, e.g. the bucket: emptied of this stage's objects, or deleted)."""
+    done = []
     for index, step in enumerate(steps):
         on_step(index, step)
-        BY_NAME[step.kind].delete(aws, step)
+        said = BY_NAME[step.kind].delete(aws, step)
+        done.append(Done(step.kind, step.name, step.action, step.reason, step.detail,
+                         said or f"deleted {step.kind}: {step.name}"))
+    return done

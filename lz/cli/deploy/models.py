@@ -65,6 +65,7 @@ class Desired:
     task_bucket: str | None = None
     allow_raw_invoke: bool = False
     tags: dict[str, str] = field(default_factory=dict)
+    workflows: tuple = ()  # machines.Machine: one state machine per @workflow
 
     @property
     def name(self) -> str:
@@ -129,10 +130,14 @@ class Desired:
 
     @property
     def function_environment(self) -> dict[str, str]:
+        from .machines import arn_prefix
+
         return runtime_environment(self.environment, task_bucket=self.task_bucket,
                                    allow_raw_invoke=self.allow_raw_invoke,
                                    task_queue_url=self.task_queue_url if self.task_queue else None,
-                                   task_queue_all=self.task_queue_all)
+                                   task_queue_all=self.task_queue_all,
+                                   workflow_arn_prefix=arn_prefix(self.region, self.account, self.project,
+                                                                  self.stage) if self.workflows else None)
 
     def policy(self) -> dict:
         from .policy import execution_policy
@@ -160,10 +165,13 @@ class Desired:
 
 def runtime_environment(environment: dict[str, str], *, task_bucket: str | None = None,
                         allow_raw_invoke: bool = False, task_queue_url: str | None = None,
-                        task_queue_all: bool = False) -> dict[str, str]:
+                        task_queue_all: bool = False, workflow_arn_prefix: str | None = None) -> dict[str, str]:
     """The function's environment: the settings' own, plus what lz's runtime reads (task queue,
-    task bucket, whether raw invoke is allowed). The local runtime uses the same."""
+    task bucket, whether raw invoke is allowed, where the stage's state machines are). The local
+    runtime uses the same."""
     env = dict(environment)
+    if workflow_arn_prefix:
+        env["LZ_WORKFLOW_ARN_PREFIX"] = workflow_arn_prefix
     if task_queue_url:
         env["LZ_TASK_QUEUE"] = task_queue_url
     if task_queue_all:
@@ -182,11 +190,12 @@ TRUST = {
 }
 
 
-def sends_tasks(tasks: list, all_through_queue: bool) -> bool:
+def sends_tasks(tasks: list, all_through_queue: bool, steps_only: frozenset[str] = frozenset()) -> bool:
     """Whether the function invokes its own alias: a @task without queue=True sends each call (and
     each of its own retries) as an async Invoke, unless settings `tasks.queue` sends every task
-    through SQS. Without one, the role gets no lambda:InvokeFunction at all."""
-    return not all_through_queue and any(not t.queue for t in tasks)
+    through SQS, or only workflows call it (`steps_only`: Step Functions invokes those, with the
+    machine's role). Without one, the role gets no lambda:InvokeFunction at all."""
+    return not all_through_queue and any(not t.queue and t.function not in steps_only for t in tasks)
 
 
 def code_sha256(path: Path) -> str:
@@ -197,15 +206,19 @@ def code_sha256(path: Path) -> str:
 def desired(stage: Stage, region: str, account: str, zip_path: Path, handler: str) -> Desired:
     from ..bundle.collect import collect
     from ..registry import from_settings, resolve_targets, scan
+    from .machines import stage_machines
 
     files = collect(stage.root, stage.include, stage.exclude).files
     registry = scan(files)
+    tags = {TAG_PROJECT: stage.project, TAG_STAGE: stage.name}
+    workflows, steps_only = stage_machines(stage, files, region, account,
+                                           alias_arn_of(region, account, stage.project, stage.name), tags)
     return Desired(
         schedules=tuple(registry.schedules) + tuple(from_settings(stage.events)),
         sources=tuple(resolve_targets(registry.sources, stage.environment, stage.name)),
         task_queue=bool(stage.tasks.get("queue")) or any(t.queue for t in registry.tasks),
         task_queue_all=bool(stage.tasks.get("queue")),
-        sends_tasks=sends_tasks(registry.tasks, bool(stage.tasks.get("queue"))),
+        sends_tasks=sends_tasks(registry.tasks, bool(stage.tasks.get("queue")), steps_only),
         task_retries=stage.tasks.get("retries", 0), task_max_age=stage.tasks.get("max_age"),
         task_bucket=stage.task_bucket, allow_raw_invoke=stage.allow_raw_invoke,
         project=stage.project, stage=stage.name, region=region, account=account,
@@ -221,7 +234,7 @@ def desired(stage: Stage, region: str, account: str, zip_path: Path, handler: st
         reserved_concurrency=stage.reserved_concurrency, tracing=stage.tracing,
         snap_start=stage.snap_start, dead_letter=stage.dead_letter,
         permissions=tuple(stage.permissions), policy_arns=tuple(stage.policy_arns),
-        tags={TAG_PROJECT: stage.project, TAG_STAGE: stage.name},
+        tags=tags, workflows=workflows,
     )
 
 

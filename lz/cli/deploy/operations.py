@@ -17,7 +17,7 @@ from .apply import apply, teardown
 from .models import ALIAS, Desired, desired
 from .plan import make_plan, teardown_plan
 from .resources import function, http_api, rest_api, url
-from .steps import Step
+from .steps import Done, Step
 
 
 @dataclass
@@ -103,12 +103,13 @@ def schedule_only(aws: Aws, stage: Stage, zip_path: Path, handler: str, remove: 
 
 
 def undeploy(aws: Aws, stage: Stage, confirm: Callable[[list[Step]], bool],
-             on_step: Callable[[int, Step], None] = lambda i, s: None) -> list[Step]:
+             on_step: Callable[[int, Step], None] = lambda i, s: None) -> list[Done]:
+    """Delete every resource of the stage (after `confirm` saw the plan); each step comes back
+    saying what was done."""
     steps = teardown_plan(aws, stage.project, stage.name, aws.region)
     if not steps or not confirm(steps):
         return []
-    teardown(aws, steps, on_step)
-    return steps
+    return teardown(aws, steps, on_step)
 
 
 def remaining(aws: Aws, stage: Stage) -> list[str]:
@@ -136,6 +137,7 @@ class Status:
     url: str | None = None
     drift: list[str] = field(default_factory=list)
     triggers: list[tuple[str, str, str]] = field(default_factory=list)  # (kind, what, detail)
+    workflows: list[tuple[str, str, list[str]]] = field(default_factory=list)  # (name, type, last runs)
 
 
 def status(aws: Aws, stage: Stage, zip_path: Path | None, handler: str) -> Status:
@@ -149,10 +151,12 @@ def status(aws: Aws, stage: Stage, zip_path: Path | None, handler: str) -> Statu
         (config.get("Architectures") or ["x86_64"])[0], config.get("MemorySize"),
         config.get("Timeout"), config.get("LastModified"), config.get("CodeSha256"),
     )
-    from .resources import s3_notifications, schedules, sns_subscriptions, sqs_sources
+    from .resources import s3_notifications, schedules, sns_subscriptions, sqs_sources, workflows
 
-    for rows in aws.map(lambda kind: kind.listing(aws, stage.project, stage.name, aws.region),
-                        (schedules, s3_notifications, sqs_sources, sns_subscriptions)):
+    kinds = (schedules, s3_notifications, sqs_sources, sns_subscriptions, workflows)
+    *triggers, result.workflows = aws.map(
+        lambda kind: kind.listing(aws, stage.project, stage.name, aws.region), kinds)
+    for rows in triggers:
         result.triggers += rows
     if zip_path is not None:
         want = desired(stage, aws.region, aws.account, zip_path, handler)

@@ -1,8 +1,8 @@
 """The execution role's inline policy, statement by statement from what the stage uses: its own log
 group, invoking its own alias `live` (only when a @task is sent by invocation), its dead-letter and
 on-failure targets, the queues it reads, the buckets its @on_s3 handlers read, its task queue and
-its own prefix of the task bucket, and the statements the settings add. Every Resource is named; no
-wildcard action, no Resource "*"."""
+its own prefix of the task bucket, starting its own state machines, and the statements the
+settings add. Every Resource is named; no wildcard action, no Resource "*"."""
 
 from __future__ import annotations
 
@@ -52,5 +52,8 @@ def execution_policy(want: Desired) -> dict:
     if want.task_bucket:
         statements.append(_statement("TaskPayloads", ["s3:PutObject", "s3:GetObject", "s3:DeleteObject"],
                                      [f"arn:aws:s3:::{want.task_bucket}/{task_prefix(want.name)}*"]))
+    if want.workflows:  # Workflow.start(): StartExecution of the stage's own machines, by ARN
+        statements.append(_statement("StartWorkflows", ["states:StartExecution"],
+                                     [m.arn for m in want.workflows]))
     statements.extend(dict(statement) for statement in want.permissions)
     return {"Version": "2012-10-17", "Statement": statements}

@@ -16,3 +16,10 @@ class Step:
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+@dataclass(frozen=True)
+class Done(Step):
+    """A step carried out, with what was done in words (`lz undeploy` prints it)."""
+
+    said: str = ""

@@ -21,8 +21,10 @@ from . import (
     sqs_sources,
     task_queue,
     url,
+    workflow_roles,
+    workflows,
 )
 
-KINDS = (role, logs, bucket, function, task_queue, url, http_api, rest_api, schedules,
-         s3_notifications, sqs_sources, sns_subscriptions)
+KINDS = (role, workflow_roles, logs, bucket, function, task_queue, url, http_api, rest_api, schedules,
+         s3_notifications, sqs_sources, sns_subscriptions, workflows)
 BY_NAME = {kind.KIND: kind for kind in KINDS}
