@@ -8,7 +8,7 @@ import json
 import pytest
 
 from lz import command
-from lz.adapter.dispatch import Dispatcher
+from lz.runtime.dispatch import Dispatcher
 from tests.builders import Context, make
 
 calls: list = []

@@ -14,7 +14,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 RUNTIME = [ROOT / "lz" / "__init__.py", *sorted((ROOT / "lz" / "tasks").rglob("*.py")),
-           *sorted((ROOT / "lz" / "adapter").rglob("*.py"))]
+           *sorted((ROOT / "lz" / "adapter").rglob("*.py")),
+           *sorted((ROOT / "lz" / "runtime").rglob("*.py"))]
+# The runtime's layers, bottom first: a package imports only those below it (DESIGN.md).
+LAYERS = ["adapter", "tasks", "runtime"]
 HEAVY = ["asyncio", "logging", "json", "urllib.parse", "inspect", "http", "base64", "re",
          "click", "boto3", "botocore", "rich", "werkzeug", "lz.cli"]
 
@@ -67,8 +70,9 @@ def _imports(nodes) -> list[str]:
 
 def test_runtime_files_import_only_the_standard_library() -> None:
     """At module level: the standard library and lz's runtime only. Inside functions, boto3 too
-    (the Lambda runtime provides it; task dispatch imports it on first use, as DESIGN says), and
-    django inside `lz manage`'s route (it only runs for a Django app, which brings it)."""
+    (the Lambda runtime provides it; task dispatch imports it on first use, as DESIGN says),
+    django inside `lz manage`'s route (it only runs for a Django app, which brings it), and
+    snapshot_restore_py, the SnapStart hooks module of Lambda's managed Python runtime."""
     stdlib = set(sys.stdlib_module_names)
     for path in RUNTIME:
         tree = ast.parse(path.read_text(), str(path))
@@ -76,8 +80,34 @@ def test_runtime_files_import_only_the_standard_library() -> None:
         nested = [n for n in ast.walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom))
                   and n not in top_level]
         for name, allowed in [(n, stdlib) for n in _imports(top_level)] + \
-                             [(n, stdlib | {"boto3", "botocore", "django"}) for n in _imports(nested)]:
+                             [(n, stdlib | {"boto3", "botocore", "django", "snapshot_restore_py"})
+                              for n in _imports(nested)]:
             top = name.split(".")[0]
             assert top in allowed or (top == "lz" and not name.startswith("lz.cli")), (
                 f"{path.relative_to(ROOT)} imports {name}: the runtime is standard library only"
             )
+
+
+def _lz_packages_imported(path: Path) -> set[str]:
+    """lz's runtime packages `path` imports, absolute or relative, anywhere in the file."""
+    package = path.parent.relative_to(ROOT / "lz").parts
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.ImportFrom) and node.level:
+            base = list(package[:len(package) - (node.level - 1)])
+            parts = base + (node.module.split(".") if node.module else [a.name for a in node.names])
+            found.add(parts[0] if parts else "")
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            for name in ([a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]):
+                if name.startswith("lz."):
+                    found.add(name.split(".")[1])
+    return found & set(LAYERS)
+
+
+def test_no_runtime_package_imports_one_above_it() -> None:
+    """adapter <- tasks <- runtime: the HTTP translation knows nothing of tasks or the entry, and
+    tasks nothing of the entry, so each can be read and tested on its own."""
+    for path in RUNTIME[1:]:
+        own = path.relative_to(ROOT / "lz").parts[0]
+        above = {p for p in _lz_packages_imported(path) if LAYERS.index(p) > LAYERS.index(own)}
+        assert not above, f"{path.relative_to(ROOT)} imports lz.{', lz.'.join(sorted(above))}, a layer above it"

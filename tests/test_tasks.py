@@ -12,7 +12,7 @@ import pytest
 
 from lz import on_s3, on_sns, on_sqs, schedule, task
 from lz import tasks as registry
-from lz.adapter.dispatch import Dispatcher
+from lz.runtime.dispatch import Dispatcher
 from tests.builders import Context, fixture, make
 
 seen: list = []

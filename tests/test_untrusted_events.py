@@ -11,9 +11,9 @@ import sys
 import pytest
 
 from lz import task
-from lz.adapter import commands
-from lz.adapter.dispatch import Dispatcher
-from lz.tasks import TaskError, names
+from lz.runtime import commands
+from lz.runtime.dispatch import Dispatcher
+from lz.tasks import COMMANDS, SCHEDULED, TASKS, TaskError, names
 from lz.tasks.names import Unregistered
 from tests.builders import Context, make
 
@@ -33,11 +33,20 @@ def clean(monkeypatch):
     monkeypatch.setattr(names, "DECLARED", {})
     monkeypatch.delenv("LZ_ALLOW_RAW_INVOKE", raising=False)
     monkeypatch.delenv("AWS_LAMBDA_FUNCTION_NAME", raising=False)
+    # the decorators register into process-wide registries when a test imports tests.untrusted.*:
+    # each test starts from the registries as they were, whichever test imported them before
     for module in (TARGET, DECLARED):
         sys.modules.pop(module, None)
+    for registry in (TASKS, SCHEDULED, COMMANDS):
+        for name in [n for n in registry if n.startswith("tests.untrusted.")]:
+            del registry[name]
+    registries = [(registry, dict(registry)) for registry in (TASKS, SCHEDULED, COMMANDS)]
     yield
     for module in (TARGET, DECLARED):
         sys.modules.pop(module, None)
+    for registry, saved in registries:
+        registry.clear()
+        registry.update(saved)
 
 
 def not_imported() -> bool:

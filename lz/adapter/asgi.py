@@ -15,7 +15,8 @@ TYPE_CHECKING = False  # importing typing costs a cold start ~5 ms
 if TYPE_CHECKING:
     from typing import Any, Callable
 
-from .codec import join_values, unquote_to_bytes
+from .codec import CACHEABLE, join_values, unquote_to_bytes
+from .deadline import Deadline, budget, run_until
 from .events import Request, Response
 from .handler import Adapter, AppError
 from .log import log
@@ -51,8 +52,15 @@ def _get_loop() -> Any:
     return _loop
 
 
-def run_coroutine(coro: Any) -> Any:
-    """Run `coro` to completion on the environment's loop, inline when it never waits."""
+_FOREVER: Any = object()
+
+
+def run_coroutine(coro: Any, context: Any = _FOREVER) -> Any:
+    """Run `coro` to completion on the environment's loop, inline when it never waits.
+
+    With a Lambda `context`, work that waits on the loop is cancelled a little before Lambda's
+    own deadline (deadline.Deadline is raised then); without one it runs to its end.
+    """
     loop = _loop or _get_loop()
     if _EAGER:
         loop._lz_inline = True
@@ -68,8 +76,16 @@ def run_coroutine(coro: Any) -> Any:
                 # turn of the loop they would have had under a server.
                 loop.run_until_complete(_noop())
             return task.result()
+    else:
+        task = loop.create_task(coro)
+    if context is _FOREVER:
         return loop.run_until_complete(task)
-    return loop.run_until_complete(coro)
+    try:
+        return run_until(loop, task, budget(context))
+    except BaseException:
+        if task.done() and not task.cancelled():
+            task.exception()  # retrieved here: the caller answers for it (no "never retrieved")
+        raise
 
 
 async def _noop() -> None:
@@ -87,9 +103,10 @@ def _header_pair(item: tuple[str, str]) -> tuple[bytes, bytes]:
     if type(value) is not str or type(name) is not str:
         raise TypeError
     pair = (name.lower().encode("latin-1", "replace"), _latin1(value))
-    if len(_PAIRS) >= 2048:
-        _PAIRS.clear()
-    _PAIRS[item] = pair
+    if len(name) + len(value) <= CACHEABLE:  # client-chosen: bounded in entries and in bytes
+        if len(_PAIRS) >= 2048:
+            _PAIRS.clear()
+        _PAIRS[item] = pair
     return pair
 
 
@@ -181,9 +198,10 @@ _DECODED: dict[tuple[bytes, bytes], tuple[str, str]] = {}
 def _decoded(pair: tuple[bytes, bytes]) -> tuple[str, str]:
     name, value = pair
     text = (name.decode("latin-1"), value.decode("latin-1"))
-    if len(_DECODED) >= 1024:
-        _DECODED.clear()
-    _DECODED[pair] = text
+    if len(name) + len(value) <= CACHEABLE:  # an app may reflect a client's values: bounded
+        if len(_DECODED) >= 1024:
+            _DECODED.clear()
+        _DECODED[pair] = text
     return text
 
 
@@ -279,14 +297,17 @@ class ASGIAdapter(Adapter):
         self._started = lifespan == "off"
         self._lock = _thread.allocate_lock()
 
-    def startup(self) -> None:
-        """Run lifespan startup now (it otherwise runs at the first invocation); idempotent."""
+    def startup(self, context: Any = None) -> None:
+        """Run lifespan startup now (it otherwise runs at the first invocation); idempotent.
+
+        It must finish before Lambda's deadline (from `context`, else deadline.DEFAULT_BUDGET):
+        a startup that never completes is cancelled and raises LifespanFailure."""
         if self._started:
             return
         from .lifespan import Lifespan
 
         lifespan = Lifespan(self.app, self.lifespan_mode == "on")
-        supported = lifespan.startup(run_coroutine)
+        supported = lifespan.startup(run_coroutine, budget(context))
         if supported:
             self.lifespan = lifespan
             self.state = lifespan.state
@@ -304,14 +325,19 @@ class ASGIAdapter(Adapter):
     def __call__(self, event: dict[str, Any], context: Any = None) -> dict[str, Any]:
         with self._lock:  # one loop: requests from several threads (lz serve) take turns
             if not self._started:
-                self.startup()
+                self.startup(context)
             return Adapter.__call__(self, event, context)  # cheaper than super() per request
 
     def run(self, request: Request) -> Response:
         cycle = _Cycle(request.body)
         try:
-            run_coroutine(self.app(build_scope(request, self.state), cycle.receive, cycle.send))
-        except Exception:
+            run_coroutine(
+                self.app(build_scope(request, self.state), cycle.receive, cycle.send),
+                request.context,
+            )
+        except Deadline as exc:
+            return _cut_off(cycle, request, exc)
+        except BaseException:  # CancelledError, SystemExit too: answered, never fatal
             if not cycle.complete or cycle.error:
                 raise
             # The whole response was out before the app failed, as a server would have sent it.
@@ -328,3 +354,26 @@ class ASGIAdapter(Adapter):
         chunks = cycle.chunks
         cycle.body = b"".join(chunks)  # one chunk: join returns it, no copy
         return cycle
+
+
+def _cut_off(cycle: _Cycle, request: Request, exc: Deadline) -> Response:
+    """The answer when the app was cancelled at its deadline: its response if that was complete
+    (a server would have sent it already), else a 504 before Lambda's own timeout."""
+    from .handler import error_response
+    from .log import request_id
+
+    where = f"request_id={request_id(request.context)}, {request.method} {request.path}"
+    if cycle.complete and not cycle.error and cycle.status is not None:
+        log().warning(
+            "lz: ASGI app was still running %.1f s into the request, after its response was "
+            "complete (%s); cancelled it to return before Lambda's timeout. Work it did after "
+            "the response (background tasks) was cut off.", exc.seconds, where,
+        )
+        cycle.body = b"".join(cycle.chunks)
+        return cycle
+    log().error(
+        "lz: ASGI app did not finish its response within %.1f s (%s); cancelled it and answered "
+        "504 before Lambda's timeout. Give the function a longer timeout, or make it answer "
+        "sooner.", exc.seconds, where,
+    )
+    return error_response(504, "Gateway Timeout: the app did not answer in time")

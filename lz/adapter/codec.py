@@ -21,9 +21,13 @@ if TYPE_CHECKING:
 # it whichever unit AWS means.
 LAMBDA_SYNC_LIMIT = 6_291_556
 ALB_LIMIT = 1_000_000
-# Bodies up to this many characters cannot make even an ALB result too large, however much JSON
-# escaping grows them (at most six times), so only longer ones are measured.
+# Bodies and header text up to this many characters in all cannot make even an ALB result too
+# large, however much JSON escaping grows them (at most six times), so only longer ones are measured.
 SIZE_CHECK_FROM = (ALB_LIMIT - 65536) // 6
+# The caches on the hot path keep only strings up to this long (key and value together): their
+# keys are often client-chosen, so a bound on entries alone would let a client fill memory with
+# big values (200 requests with 1 MB headers held 800 MB). Longer ones are simply not remembered.
+CACHEABLE = 256
 
 _HEX = "0123456789ABCDEFabcdef"
 _HEXTOBYTE: dict[bytes, bytes] = {}
@@ -89,9 +93,10 @@ def encode_query(params: dict[str, Any]) -> str:
                 parts.append(qkey)
                 continue
             pair = qkey + "=" + quote(value)
-            if len(pairs) >= 4096:  # client-chosen strings: keep the cache bounded
-                pairs.clear()
-            pairs[key, value] = pair
+            if len(key) + len(value) <= CACHEABLE:  # client-chosen strings: bounded in bytes
+                if len(pairs) >= 4096:
+                    pairs.clear()
+                pairs[key, value] = pair
             parts.append(pair)
     return "&".join(parts)
 
@@ -160,9 +165,10 @@ def is_text(content_type: str | None, options: Options) -> bool:
         or mime.endswith(("+json", "+xml"))
         or mime in options.text_mime_types
     )
-    if len(cache) > 1024:
-        cache.clear()
-    cache[content_type] = text
+    if len(content_type) <= CACHEABLE:
+        if len(cache) > 1024:
+            cache.clear()
+        cache[content_type] = text
     return text
 
 
@@ -197,13 +203,14 @@ class PayloadTooLarge(Exception):
         self.what = what
 
 
-def check_size(result: dict[str, Any], body: str, limit: int, what: str) -> None:
-    """Raise PayloadTooLarge before Lambda would refuse the result with an opaque error.
+def check_size(result: dict[str, Any], text: int, limit: int, what: str) -> None:
+    """Raise PayloadTooLarge before Lambda (or ALB) would refuse the result with an opaque error.
 
-    Only bodies that could come near the limit are measured exactly (JSON escaping can grow text
-    up to six times); small ones cost one comparison.
+    `text`: the characters of the body and of every header name and value. The whole result
+    counts, not the body alone. Only results that could come near the limit are measured exactly
+    (JSON escaping can grow text up to six times); the encoders call this only for those.
     """
-    if len(body) * 6 + 65536 < limit:
+    if text * 6 + 65536 < limit:
         return
     import json  # rare path: only for bodies above about a sixth of the limit
 

@@ -64,6 +64,15 @@ class Adapter:
                 request_id(context), request.method, request.path,
             )
             response = error_response(500, "Internal Server Error")
+        except BaseException as exc:  # SystemExit, KeyboardInterrupt, CancelledError
+            # Raised on, it would end the runtime process and make the next request a cold
+            # start; a server answers 500 and keeps serving, and so does lz (as Mangum does).
+            log().error(
+                "lz: the app raised %s (request_id=%s, %s %s); answered 500 and kept the "
+                "execution environment", type(exc).__name__, request_id(context),
+                request.method, request.path, exc_info=True,
+            )
+            response = error_response(500, "Internal Server Error")
         try:
             return source.encode(response, request, options)
         except AppError as exc:  # header pairs that are not (str, str): found while encoding them

@@ -30,7 +30,7 @@ class Lifespan:
         return await self._inbox.get()
 
     async def _send(self, message: dict[str, Any]) -> None:
-        kind = message.get("type")
+        kind = message.get("type") if type(message) is dict else None
         if kind in ("lifespan.startup.complete", "lifespan.startup.failed"):
             if kind.endswith("failed"):
                 self.failure = message.get("message") or "no message given"
@@ -45,6 +45,20 @@ class Lifespan:
             self.phase = "stopped"
             if not self._stopped.done():
                 self._stopped.set_result(None)
+        else:
+            # ASGI spec (Error Handling): a message the server does not expect raises out of
+            # send. During startup it also ends the wait for startup, which would otherwise
+            # hang every invocation: "auto" takes lifespan as unsupported, "on" fails.
+            what = f"the app sent {kind!r} instead of a lifespan message"
+            if self.phase == "starting":
+                self.phase = "unsupported"
+                self.failure = what
+                if not self.required:
+                    log().warning("lz: ASGI lifespan startup: %s; continuing without lifespan "
+                                  "(lifespan='auto')", what)
+                if not self._started.done():
+                    self._started.set_result(None)
+            raise RuntimeError(f"lz: unexpected ASGI lifespan message: {what}")
 
     async def _main(self) -> None:
         scope = {
@@ -60,6 +74,9 @@ class Lifespan:
                 self.failure = f"{type(exc).__name__}: {exc}"
                 if self.required:
                     log().exception("lz: the app's lifespan raised during startup")
+                else:  # often an app that does not speak lifespan; but it may be a real failure
+                    log().warning("lz: the app's lifespan raised during startup; continuing "
+                                  "without lifespan (lifespan='auto')", exc_info=True)
             elif self.phase == "started":
                 log().exception("lz: the app's lifespan raised")
             if not isinstance(exc, Exception):
@@ -72,7 +89,7 @@ class Lifespan:
                 if future is not None and not future.done():
                     future.set_result(None)
 
-    async def _startup(self) -> None:
+    async def _startup(self, seconds: float | None) -> None:
         import asyncio
 
         loop = asyncio.get_running_loop()
@@ -82,13 +99,21 @@ class Lifespan:
         self.phase = "starting"
         self._task = loop.create_task(self._main())
         await self._inbox.put({"type": "lifespan.startup"})
-        await self._started
+        try:
+            await asyncio.wait_for(asyncio.shield(self._started), seconds)
+        except asyncio.TimeoutError:
+            self.phase = "failed"
+            self.failure = (f"it did not complete within {seconds:.1f} s (cancelled before "
+                            "Lambda's timeout)")
+            log().error("lz: ASGI lifespan startup %s", self.failure)
+            self._task.cancel()
 
-    def startup(self, run: Callable[[Any], Any]) -> bool:
-        """Run startup to its end; True when the app speaks lifespan, raise where it failed."""
+    def startup(self, run: Callable[[Any], Any], seconds: float | None = None) -> bool:
+        """Run startup to its end, or for at most `seconds`; True when the app speaks lifespan,
+        raise where it failed (or did not finish in time)."""
         from .asgi import LifespanFailure
 
-        run(self._startup())
+        run(self._startup(seconds))
         if self.phase == "started":
             return True
         if self.phase == "failed":

@@ -12,7 +12,7 @@ TYPE_CHECKING = False  # importing typing costs a cold start ~5 ms
 if TYPE_CHECKING:
     from typing import Any, Callable
 
-from .codec import join_values, unquote_to_bytes
+from .codec import CACHEABLE, join_values, unquote_to_bytes
 from .events import Request, Response
 from .handler import Adapter, AppError
 
@@ -24,21 +24,27 @@ def _cgi_key(name: str) -> str:
 
     Names with '_' are dropped: they would land on the same key as their '-' twin and let a client
     overwrite a header the AWS front set (as gunicorn and nginx do by default). Content-Length comes
-    from the decoded body instead, which is what the app will actually read.
+    from the decoded body instead, which is what the app will actually read; and Transfer-Encoding
+    goes, because the body arrives whole and already decoded (with `chunked` left in, werkzeug
+    ignores CONTENT_LENGTH and reads no body at all).
     """
     key = _CGI.get(name)
     if key is None:
         upper = name.upper()
-        if "_" in upper or upper == "CONTENT-LENGTH":
+        if "_" in upper or upper in _DROPPED:
             key = ""
         elif upper == "CONTENT-TYPE":
             key = "CONTENT_TYPE"
         else:
             key = "HTTP_" + upper.replace("-", "_")
-        if len(_CGI) > 4096:  # client-chosen names: keep the cache bounded
-            _CGI.clear()
-        _CGI[name] = key
+        if len(name) <= CACHEABLE:  # client-chosen names: bounded in entries and in bytes
+            if len(_CGI) > 4096:
+                _CGI.clear()
+            _CGI[name] = key
     return key
+
+
+_DROPPED = frozenset({"CONTENT-LENGTH", "TRANSFER-ENCODING"})
 
 
 def _native(text: str) -> str:
@@ -175,6 +181,9 @@ def build_environ(request: Request) -> dict[str, Any]:
     cookie = request.cookie
     if cookie is not None:
         environ["HTTP_COOKIE"] = cookie if cookie.isascii() else _native(cookie)
+    user = request.user
+    if user is not None:  # the authorizer's principal (Django's RemoteUserMiddleware reads it)
+        environ["REMOTE_USER"] = user if user.isascii() else _native(user)
     return environ
 
 
@@ -189,10 +198,12 @@ def _status_code(status: Any) -> int:
         or not status[:3].isdigit()
         or status[3:4] not in ("", " ")
     ):
-        raise AppError(f"WSGI status must be a string like '200 OK', got {status!r}")
-    if len(_STATUS) > 512:
-        _STATUS.clear()
-    code = _STATUS[status] = int(status[:3])
+        raise AppError(f"WSGI status must be a string like '200 OK', got {status!r:.200}")
+    code = int(status[:3])
+    if len(status) <= 64:  # the app may put anything after the code: bounded in bytes too
+        if len(_STATUS) > 512:
+            _STATUS.clear()
+        _STATUS[status] = code
     return code
 
 

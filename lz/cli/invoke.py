@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..adapter.commands import INVOKABLE, manage_refusal
+from ..runtime.commands import INVOKABLE, manage_refusal
 from .aws import Aws
 from .settings import Stage
 

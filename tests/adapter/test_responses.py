@@ -50,13 +50,24 @@ def test_alb_multi_value_mode_answers_with_multi_value_headers(front: str) -> No
     assert result["statusDescription"] == "404 Not Found"
 
 
-def test_alb_single_value_mode_joins_headers_and_logs_lost_cookies(front: str, caplog) -> None:
+def test_alb_single_value_mode_joins_headers_and_sends_every_cookie(front: str, caplog,
+                                                                    monkeypatch) -> None:
+    """Single-value mode (ALB's default) holds one value per name: the second Set-Cookie goes
+    under a case variant of the name, which ALB passes on as a header of its own (Mangum PR #189;
+    issue 11 item 8). The hint to turn on multi-value mode is logged once per environment."""
+    from lz.adapter.sources import alb
+
+    monkeypatch.setattr(alb, "_told", False)
     result = answer(front, "alb_single", headers=COOKIES + [("X-A", "1"), ("X-A", "2")])
     assert "multiValueHeaders" not in result
     assert result["headers"]["X-A"] == "1, 2"
     assert result["headers"]["Set-Cookie"] == COOKIES[0][1]
+    assert result["headers"]["set-cookie"] == COOKIES[1][1]
     assert result["statusDescription"] == "200 OK"
-    assert "single-value header mode" in caplog.text and "dropped cookies b" in caplog.text
+    assert "single-value header mode" in caplog.text and "multi_value_headers" in caplog.text
+    caplog.clear()
+    answer(front, "alb_single", headers=COOKIES)
+    assert "single-value header mode" not in caplog.text
 
 
 @pytest.mark.parametrize("kind", KINDS)

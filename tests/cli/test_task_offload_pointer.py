@@ -10,7 +10,7 @@ import sys
 import boto3
 import pytest
 
-from lz.adapter.dispatch import Dispatcher
+from lz.runtime.dispatch import Dispatcher
 from lz.tasks import TaskError, names, transport
 from tests.builders import Context
 from tests.cli.conftest import REGION

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from lz.adapter.dispatch import Dispatcher
+from lz.runtime.dispatch import Dispatcher
 from lz.tasks import TaskError, command, task
 from lz.tasks.names import Unregistered
 from lz.tasks.run import TaskTimeout

@@ -52,6 +52,63 @@ def _raw_query(params: dict[str, Any]) -> str:
     return "&".join(parts)
 
 
+_NAMES: list[str] = []
+
+
+def _cookie_names() -> list[str]:
+    """"set-cookie" in each of its 512 mixes of case, lower case first (made on first use)."""
+    base = "set-cookie"
+    letters = [i for i, c in enumerate(base) if c.isalpha()]
+    names = []
+    for mask in range(1 << len(letters)):
+        chars = list(base)
+        for bit, i in enumerate(letters):
+            if mask >> bit & 1:
+                chars[i] = chars[i].upper()
+        names.append("".join(chars))
+    _NAMES[:] = names
+    return names
+
+
+_told = False  # whether the single-value mode hint has been logged in this environment
+
+
+def _more_cookies(headers: dict[str, str], cookies: list[str], request: Request) -> int:
+    """Put the Set-Cookies after the first into `headers` under other spellings of the name, and
+    return the characters added.
+
+    A single-value `headers` map holds one value per name, and Set-Cookie cannot be comma-joined.
+    ALB passes each case variant on as a Set-Cookie header of its own (the workaround Mangum and
+    serverless-wsgi use, Mangum PR #189), so a login's session and CSRF cookies both arrive. The
+    hint to turn on multi-value mode, where no trick is needed, is logged once per environment.
+    """
+    global _told
+    from ..log import log, request_id
+
+    size = 0
+    names = (name for name in _NAMES or _cookie_names() if name not in headers)
+    for sent, cookie in enumerate(cookies):
+        name = next(names, None)
+        if name is None:  # over 500 cookies in one response: the rest cannot be sent at all
+            log().error(
+                "lz: ALB single-value header mode: more Set-Cookie headers than spellings of "
+                "the name; dropped %d of them (request_id=%s)", len(cookies) - sent,
+                request_id(request.context),
+            )
+            break
+        headers[name] = cookie
+        size += len(name) + len(cookie)
+    if not _told:
+        _told = True
+        log().warning(
+            "lz: ALB target group is in single-value header mode, where a header name holds one "
+            "value; extra Set-Cookie headers are sent under case variants of the name. Turn on "
+            "multi-value headers on the target group (lambda.multi_value_headers.enabled) "
+            "(request_id=%s).", request_id(request.context),
+        )
+    return size
+
+
 class Alb:
     name = "alb"
     limit = ALB_LIMIT
@@ -106,19 +163,14 @@ class Alb:
         result: dict[str, Any] = {"statusCode": status, "statusDescription": _reason(status)}
         # The target group's header mode shows in the event: multi-value on, multiValueHeaders.
         if type(request.event.get("multiValueHeaders")) is dict:
-            result["multiValueHeaders"], content_type, encoded = multi_headers(response.headers)
+            result["multiValueHeaders"], content_type, encoded, size = multi_headers(
+                response.headers
+            )
         else:
-            headers, dropped, content_type, encoded = single_headers(response.headers, None)
+            headers, more, content_type, encoded, size = single_headers(response.headers, None)
             result["headers"] = headers
-            if dropped:
-                from ..log import log, request_id
-
-                log().warning(
-                    "lz: ALB target group is in single-value header mode, so only the first "
-                    "Set-Cookie can be sent; dropped cookies %s (request_id=%s). Turn on "
-                    "multi-value headers on the target group (lambda.multi_value_headers.enabled).",
-                    ", ".join(c.split("=", 1)[0] for c in dropped), request_id(request.context),
-                )
+            if more:
+                size += _more_cookies(headers, more, request)
         body = response.body
         if body and request.method != "HEAD":
             body, b64 = encode_body(body, content_type, encoded, options)
@@ -126,8 +178,9 @@ class Alb:
             body, b64 = "", False
         result["body"] = body
         result["isBase64Encoded"] = b64
-        if len(body) > SIZE_CHECK_FROM:
-            check_size(result, body, self.limit, "ALB 1 MB response")
+        size += len(body)
+        if size > SIZE_CHECK_FROM:
+            check_size(result, size, self.limit, "ALB 1 MB response")
         return result
 
     def fallback_request(self, event: dict[str, Any], context: Any) -> Request:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from ..codec import LAMBDA_SYNC_LIMIT, SIZE_CHECK_FROM, check_size, decode_body, encode_body
 from ..events import BadRequest, Options, Request, Response
-from .common import section, server, single_headers, string
+from .common import principal, section, server, single_headers, string
 from .rest_v1 import split_prefix
 
 TYPE_CHECKING = False
@@ -124,14 +124,17 @@ class HttpV2:
         else:
             body = b""
         client = http.get("sourceIp")
-        return Request(
+        request = Request(
             method, path, script_name, query, headers, body,
             client if type(client) is str else None, scheme, host, port, event, context, cookie,
         )
+        if "authorizer" in rc:  # JWT claims, IAM caller (also a Function URL's AWS_IAM auth)
+            request.user = principal(rc)
+        return request
 
     def encode(self, response: Response, request: Request, options: Options) -> dict[str, Any]:
         cookies: list[str] = []
-        headers, _, content_type, encoded = single_headers(response.headers, cookies)
+        headers, _, content_type, encoded, size = single_headers(response.headers, cookies)
         body = response.body
         if body and request.method != "HEAD":
             body, b64 = encode_body(body, content_type, encoded, options)
@@ -145,8 +148,9 @@ class HttpV2:
         }
         if cookies:
             result["cookies"] = cookies
-        if len(body) > SIZE_CHECK_FROM:
-            check_size(result, body, self.limit, "Lambda 6 MB response")
+        size += len(body)
+        if size > SIZE_CHECK_FROM:
+            check_size(result, size, self.limit, "Lambda 6 MB response")
         return result
 
     def fallback_request(self, event: dict[str, Any], context: Any) -> Request:

@@ -17,7 +17,7 @@ from ..codec import (
     encode_query,
 )
 from ..events import BadRequest, Options, Request, Response
-from .common import header_list, multi_headers, section, server, string
+from .common import header_list, multi_headers, principal, section, server, string
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -93,15 +93,22 @@ class RestV1:
 
         identity = rc.get("identity")
         client = identity.get("sourceIp") if type(identity) is dict else None
-        return Request(
+        request = Request(
             method, path, script_name, query, headers,
             decode_body(event) if event.get("body") else b"",
             client if type(client) is str else None, scheme, host, port, event, context, None,
             multi,
         )
+        try:  # REMOTE_USER: an authorizer's principal, or the IAM caller (identity.userArn)
+            if identity["userArn"] or "authorizer" in rc:
+                request.user = principal(rc)
+        except (KeyError, TypeError):  # no identity, or no userArn in it (a subscript is cheaper)
+            if "authorizer" in rc:
+                request.user = principal(rc)
+        return request
 
     def encode(self, response: Response, request: Request, options: Options) -> dict[str, Any]:
-        headers, content_type, encoded = multi_headers(response.headers)
+        headers, content_type, encoded, size = multi_headers(response.headers)
         body = response.body
         if body and request.method != "HEAD":
             body, b64 = encode_body(body, content_type, encoded, options)
@@ -113,8 +120,9 @@ class RestV1:
             "body": body,
             "isBase64Encoded": b64,
         }
-        if len(body) > SIZE_CHECK_FROM:
-            check_size(result, body, self.limit, "Lambda 6 MB response")
+        size += len(body)
+        if size > SIZE_CHECK_FROM:
+            check_size(result, size, self.limit, "Lambda 6 MB response")
         return result
 
     def fallback_request(self, event: dict[str, Any], context: Any) -> Request:

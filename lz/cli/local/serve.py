@@ -47,7 +47,7 @@ def _app_handler(spec: str, where: str, root: str | None, options: dict[str, Any
                  reload: bool) -> Callable:
     """The dispatcher for the imported app; under the reloader, an app that fails to import is
     reported and answered 500 until the next save instead of ending the server."""
-    from lz.adapter.dispatch import Dispatcher
+    from lz.runtime.dispatch import Dispatcher
 
     if ":" not in spec or spec.startswith(":") or spec.endswith(":"):
         raise ServeError(f"app must look like 'package.module:app', got {spec!r}")

@@ -7,7 +7,7 @@ is logged with its shape and answered with an error, never a crash.
 
 from __future__ import annotations
 
-from .log import log, request_id
+from ..adapter.log import log, request_id
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -20,9 +20,10 @@ def _record_source(event: dict[str, Any]) -> str | None:
     """The source of a batch of records, if every record is an object of that one source."""
     records = event.get("Records")
     if type(records) is list and records and all(type(r) is dict for r in records):
-        sources = {r.get("eventSource") or r.get("EventSource") for r in records}
-        if len(sources) == 1:
-            return sources.pop()
+        sources = [r.get("eventSource") or r.get("EventSource") for r in records]
+        first = sources[0]
+        if type(first) is str and all(source == first for source in sources):
+            return first
     return None
 
 
@@ -244,7 +245,7 @@ def _logging(http: Callable[[dict, Any], Any]) -> Callable[[dict, Any], Any]:
 def _http_failure(event: dict[str, Any], context: Any, exc: Exception) -> dict[str, Any]:
     """An HTTP-shaped event the adapter could not answer (an event of no known source, or a fault
     in lz itself): logged with its shape, answered with a plain error every front can pass on."""
-    from .events import UnknownEvent
+    from ..adapter.events import UnknownEvent
 
     shape = ", ".join(sorted(map(str, event))[:20])
     if isinstance(exc, UnknownEvent):
