@@ -11,7 +11,7 @@ from .common import aws_options, console, load_stage, make_aws
 
 
 @click.group()
-@click.version_option(package_name="lz")
+@click.version_option(package_name="lz-lambda")
 def cli() -> None:
     """Put a Python web app on AWS Lambda."""
 

@@ -2,13 +2,14 @@ from __future__ import annotations
 
 import json
 import os
-import socket
-import urllib.request
 import shutil
+import socket
 import subprocess
-import tempfile
 import sys
+import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
@@ -16,15 +17,62 @@ from lz.cli.pythons import find_python
 
 ROOT = Path(__file__).resolve().parents[2]
 REGION = "us-east-1"
+TARGET_PYTHONS = ("3.13", "3.12")  # the Lambda runtimes the tests run bundles under
 
 
 @pytest.fixture(scope="session")
 def lz_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    """The environment lz commands run with: a cache of their own for this test session."""
-    cache = tmp_path_factory.mktemp("lz-cache")
+    """The environment lz commands run with: a cache of their own for this test session.
+
+    One cache for the whole session, shared by every pytest-xdist worker: dependencies resolved
+    and zipped by one test are reused by the next, whichever process runs it (lz locks each cache
+    entry, so two workers wanting the same dependencies resolve them once). The local runtime
+    (awslambdaric and boto3 per target Python) is installed here once, under a lock, before any
+    test starts a function with it.
+    """
+    cache = session_dir(tmp_path_factory, "lz-cache")
     env = {**os.environ, "LZ_CACHE_DIR": str(cache)}
     os.environ["LZ_CACHE_DIR"] = str(cache)  # for in-process helpers (LocalFunction's ric cache)
+    with exclusive(cache / ".local-runtime.lock"):
+        _install_local_runtimes()
     return env
+
+
+def session_dir(tmp_path_factory: pytest.TempPathFactory, name: str) -> Path:
+    """A folder of the whole test session: under pytest-xdist every worker gets the same one (the
+    workers' base temp folders are siblings in the session's own), without it the session's own."""
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent
+    path = base / name
+    path.mkdir(exist_ok=True)
+    return path
+
+
+@contextmanager
+def exclusive(lock: Path) -> Iterator[None]:
+    """Hold an exclusive flock on `lock` for the block: one pytest-xdist worker at a time."""
+    import fcntl
+
+    with open(lock, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _install_local_runtimes() -> None:
+    """awslambdaric and boto3 for each target Python found here, installed into the session's
+    cache before tests start functions, so that two workers never install the same one at once."""
+    from lz.cli.local.runner import ensure_ric
+
+    for version in TARGET_PYTHONS:
+        if find_python(version) is not None:
+            try:
+                ensure_ric(version)
+            except Exception:  # noqa: BLE001 - the tests that start a function install it again and say why
+                pass
 
 
 def lz(env: dict[str, str], *args: str, cwd: Path | None = None,
@@ -66,23 +114,94 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+_MOTO: dict[str, object] = {}  # this process's one moto server: "server", "endpoint", "users"
+
+
 @pytest.fixture(scope="session")
-def moto_endpoint() -> str:
-    """A moto server on a free port of 127.0.0.1, for the whole session (reset per test)."""
-    moto_server = pytest.importorskip("moto.server")
-    port = free_port()
-    import logging
+def moto_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A moto server on a free port of 127.0.0.1, for the whole session (reset per test).
 
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's request log
-    os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"  # AWS's own policies (VPC access, X-Ray)
-    from moto.moto_api import recorder
+    One per process (each pytest-xdist worker has its own), even where another conftest imports
+    this fixture and so registers it a second time (tests/workflow): the server is kept here, not
+    in the fixture, and stops when its last user is done.
+    """
+    if "server" not in _MOTO:
+        moto_server = pytest.importorskip("moto.server")
+        port = free_port()
+        import logging
 
-    # moto's request recorder (started by the tests that assert what a bundle sent) writes here
-    recorder._location = str(Path(tempfile.mkdtemp(prefix="moto-recording-")) / "requests.jsonl")
-    server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    yield f"http://127.0.0.1:{port}"
-    server.stop()
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's request log
+        os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"  # AWS's own policies (VPC access, X-Ray)
+        _managed_policies_in_the_aws_partition_only()
+        _one_botocore_loader_per_data_path()
+        from moto.moto_api import recorder
+
+        # moto's request recorder (started by the tests that assert what a bundle sent) writes here,
+        # in the session's folder: what it records (uploaded zips too) goes when pytest prunes it
+        recorder._location = str(tmp_path_factory.mktemp("moto-recording") / "requests.jsonl")
+        server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+        server.start()
+        _MOTO.update(server=server, endpoint=f"http://127.0.0.1:{port}", users=0)
+    _MOTO["users"] = int(_MOTO["users"]) + 1  # type: ignore[call-overload]
+    try:
+        yield str(_MOTO["endpoint"])
+    finally:
+        _MOTO["users"] = int(_MOTO["users"]) - 1  # type: ignore[call-overload]
+        if not _MOTO["users"]:
+            _MOTO.pop("server").stop()  # type: ignore[attr-defined]
+            _MOTO.clear()
+
+
+def _managed_policies_in_the_aws_partition_only() -> None:
+    """Make moto's AWS-managed IAM policies cheap to have: parsed once, and loaded only into the
+    `aws` partition, the one every test uses (us-east-1, eu-west-1).
+
+    moto builds its IAM backend for each of its partitions (aws, aws-cn, aws-us-gov, aws-iso, ...)
+    and each build parses and instantiates its ~1,600 managed policies: 10-12 builds, about 3 s of
+    CPU, after every reset, i.e. in every test that deploys. Policies in the `aws` partition stay
+    exactly as moto defines them; attaching one elsewhere fails with moto's NoSuchEntity, loudly.
+    The server runs in this process (ThreadedMotoServer), so this configures the server itself.
+    """
+    from moto.iam import models
+
+    load = getattr(models.IAMBackend, "_init_aws_policies", None)
+    data = getattr(models, "aws_managed_policies_data", None)
+    if load is None or data is None or getattr(load, "lz_tests", False):
+        return  # another moto layout: keep its own (slower) behaviour
+    parsed = json.loads(data)
+
+    def aws_partition_only(self) -> list:
+        if self.region_name != "aws" or not models.load_iam_aws_managed_policies():
+            return []
+        return [models.AWSManagedPolicy.from_data(name, self.account_id, self.region_name, d)
+                for name, d in parsed.items()]
+
+    aws_partition_only.lz_tests = True  # type: ignore[attr-defined]
+    models.IAMBackend._init_aws_policies = aws_partition_only
+
+
+def _one_botocore_loader_per_data_path() -> None:
+    """Parse each AWS service model once per test process, not once per boto3 Session.
+
+    Every in-process deploy makes a new `Aws`, so a new boto3 Session, whose botocore loader reads
+    and parses each service's JSON model again (~25 ms of CPU per client: a test that deploys 37
+    times spent 9 of its 11 s of client-making on it). The loader only reads botocore's data files;
+    sharing it changes no request and no answer.
+    """
+    import botocore.session
+
+    create = botocore.session.create_loader
+    if getattr(create, "lz_tests", False):
+        return
+    loaders: dict[str | None, object] = {}
+
+    def shared(search_path_string: str | None = None) -> object:
+        if search_path_string not in loaders:
+            loaders[search_path_string] = create(search_path_string)
+        return loaders[search_path_string]
+
+    shared.lz_tests = True  # type: ignore[attr-defined]
+    botocore.session.create_loader = shared
 
 
 def reset_moto(endpoint: str) -> None:

@@ -18,7 +18,6 @@ from tests.cli.conftest import REGION, ROOT, lz, project_copy
 
 pytestmark = pytest.mark.slow
 GROUP = "/aws/lambda/example-flask-dev"
-NOW = int(time.time() * 1000)
 TRACEBACK = ("[ERROR]\t2026-11-23T10:00:00.000Z\trid-2\tException on /api/items [POST]\n"
              "Traceback (most recent call last):\n  File \"/var/task/app.py\", line 50, in create_item\n"
              "    raise ValueError(\"no\")\nValueError: no")
@@ -36,7 +35,7 @@ def _report(rid: str, ms: str, used: int, init: str | None = None) -> str:
 
 STREAM_A = "2026/11/23/[1]aaaa"
 STREAM_B = "2026/11/23/[1]bbbb"
-EVENTS = [  # (ms before NOW, stream, message)
+EVENTS = [  # (ms before the test's `now`, stream, message)
     (7_200_000, STREAM_A, "[INFO]\t2026-11-23T08:00:00.000Z\trid-0\ttoo old to show"),
     (60_000, STREAM_A, "START RequestId: rid-1 Version: 1"),
     (59_990, STREAM_A, "[INFO]\t2026-11-23T10:00:00.000Z\trid-1\tlisting items"),
@@ -55,8 +54,8 @@ EVENTS = [  # (ms before NOW, stream, message)
 ]
 
 
-def _clock(ms_before: int) -> str:
-    return datetime.fromtimestamp((NOW - ms_before) / 1000, timezone.utc).strftime("%H:%M:%S.%f")[:-3]
+def _clock(now: int, ms_before: int) -> str:
+    return datetime.fromtimestamp((now - ms_before) / 1000, timezone.utc).strftime("%H:%M:%S.%f")[:-3]
 
 
 def _logs():
@@ -65,7 +64,8 @@ def _logs():
     return boto3.client("logs", region_name=REGION)
 
 
-def _write(events) -> None:
+def _write(now: int, events) -> None:
+    """Put `events` into the log group, each `ms_before` the test's `now` (epoch milliseconds)."""
     logs = _logs()
     for stream in {s for _, s, _ in events}:
         try:
@@ -73,7 +73,7 @@ def _write(events) -> None:
         except logs.exceptions.ResourceAlreadyExistsException:
             pass
         logs.put_log_events(logGroupName=GROUP, logStreamName=stream, logEvents=[
-            {"timestamp": NOW - before, "message": message} for before, s, message in events if s == stream])
+            {"timestamp": now - before, "message": message} for before, s, message in events if s == stream])
 
 
 @pytest.fixture
@@ -82,9 +82,17 @@ def project(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def logged(aws_env):
+def now() -> int:
+    """The test's own "now" in epoch milliseconds, read when the test starts, never at import:
+    `lz tail --since 10m` looks back from the wall clock, so events placed relative to a time taken
+    at import would fall out of its window in a suite that reaches this file after 10 minutes."""
+    return int(time.time() * 1000)
+
+
+@pytest.fixture
+def logged(aws_env, now: int):
     _logs().create_log_group(logGroupName=GROUP)
-    _write(EVENTS)
+    _write(now, EVENTS)
     return aws_env
 
 
@@ -92,20 +100,20 @@ def tail(env, project: Path, *args: str) -> subprocess.CompletedProcess:
     return lz(env, "tail", "dev", "--project", str(project), "--no-follow", "--since", "10m", *args)
 
 
-def test_no_follow_prints_the_folded_lines_in_order_once(logged, project: Path) -> None:
+def test_no_follow_prints_the_folded_lines_in_order_once(logged, project: Path, now: int) -> None:
     out = tail(logged, project, "--page-size", "3")
     assert out.returncode == 0, out.stderr
     assert out.stdout.splitlines() == [
-        f"{_clock(59_990)} INFO listing items",
-        f"{_clock(59_980)} GET /api/items -> 200 (1 ms) · 12 ms, 80/512 MB, cold start 250 ms",
-        f"{_clock(49_990)} ERROR Exception on /api/items [POST]",
+        f"{_clock(now, 59_990)} INFO listing items",
+        f"{_clock(now, 59_980)} GET /api/items -> 200 (1 ms) · 12 ms, 80/512 MB, cold start 250 ms",
+        f"{_clock(now, 49_990)} ERROR Exception on /api/items [POST]",
         "Traceback (most recent call last):",
         '  File "/var/task/app.py", line 50, in create_item',
         '    raise ValueError("no")',
         "ValueError: no",
-        f"{_clock(49_980)} POST /api/items -> 500 (4 ms) · 4 ms, 81/512 MB",
-        f"{_clock(39_990)} announcing item 3: scone",
-        f"{_clock(39_960)} 2 ms, 82/512 MB",
+        f"{_clock(now, 49_980)} POST /api/items -> 500 (4 ms) · 4 ms, 81/512 MB",
+        f"{_clock(now, 39_990)} announcing item 3: scone",
+        f"{_clock(now, 39_960)} 2 ms, 82/512 MB",
     ]
 
 
@@ -126,15 +134,15 @@ def test_filters_json_and_raw(logged, project: Path) -> None:
     assert [line.split(" ", 1)[1] for line in pattern] == ["announcing item 3: scone"]
 
 
-def test_a_window_reads_every_page_and_a_later_poll_only_what_is_new(logged) -> None:
+def test_a_window_reads_every_page_and_a_later_poll_only_what_is_new(logged, now: int) -> None:
     from lz.cli.aws import Aws
     from lz.cli.tail.fetch import Tail
 
-    reader = Tail(Aws(REGION), GROUP, NOW - 600_000, page_size=4)
+    reader = Tail(Aws(REGION), GROUP, now - 600_000, page_size=4)
     first = reader.window()
     assert reader.pages == 4 and [e.message for e in first] == [m for b, _, m in EVENTS if b < 600_000]
     # a late event (older than the newest seen, within the overlap) and a new one: both, once
-    _write([(39_000, STREAM_B, "late but not lost"), (1_000, STREAM_A, "brand new")])
+    _write(now, [(39_000, STREAM_B, "late but not lost"), (1_000, STREAM_A, "brand new")])
     assert [e.message for e in reader.window()] == ["late but not lost", "brand new"]
     assert reader.window() == []
 
@@ -148,13 +156,13 @@ def test_follow_mode_prints_new_lines_then_stops_on_ctrl_c(logged, project: Path
     threading.Thread(target=lambda: lines.extend(iter(proc.stdout.readline, "")), daemon=True).start()
 
     def wait_for(text: str) -> None:
-        deadline = time.time() + 30
+        deadline = time.monotonic() + 30
         while not any(text in line for line in lines):
-            assert time.time() < deadline and proc.poll() is None, (lines, proc.stderr.read() if proc.poll() else "")
+            assert time.monotonic() < deadline and proc.poll() is None, (lines, proc.stderr.read() if proc.poll() else "")
             time.sleep(0.05)
 
     wait_for("announcing item 3")
-    _write([(0, STREAM_B, "[INFO]\t2026-11-23T10:01:00.000Z\trid-9\twritten after tail started")])
+    _write(int(time.time() * 1000), [(0, STREAM_B, "[INFO]\t2026-11-23T10:01:00.000Z\trid-9\twritten after tail started")])
     wait_for("written after tail started")
     time.sleep(0.6)  # a few more polls: nothing may come twice
     proc.send_signal(signal.SIGINT)
