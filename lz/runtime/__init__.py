@@ -1,6 +1,7 @@
-"""lz's runtime entry: what Lambda starts inside the execution environment.
+"""lz's runtime entry: what Lambda calls inside the execution environment.
 
-`bootstrap` (started by the bundle's exec wrapper, `wrapper.py`) loads the handler and runs `loop`,
-lz's own client of the Lambda Runtime API (`client`), which can also send streamed responses
-(`stream`). Standard library only; nothing is imported here, so `import lz.runtime` costs nothing.
+`dispatch` is the bundle's entry point (the Dispatcher behind `lz_handler.handler`: one route table
+for HTTP events, tasks, schedules, workflow steps, S3/SQS/SNS records and operator commands), and
+`commands` runs the operator commands. This package sits above lz.adapter and lz.tasks and imports
+both; neither imports it. Standard library only; nothing is imported here.
 """
