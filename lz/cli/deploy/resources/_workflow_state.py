@@ -15,6 +15,7 @@ from urllib.parse import unquote
 from ...aws import TAG_PROJECT, TAG_STAGE, Aws, error_code, not_found
 from ..machines import LOG_PREFIX, machine_prefix, role_path
 from ..models import canonical
+from .role import inline_policy
 
 POLICY = "lz"
 GONE = ("StateMachineDoesNotExist", "ResourceNotFound", "ResourceNotFoundException")
@@ -98,15 +99,7 @@ def describe(aws: Aws, arn: str) -> dict | None:
             raise
 
 
-def role_policy(aws: Aws, name: str) -> str | None:
-    try:
-        doc = aws.client("iam").get_role_policy(RoleName=name, PolicyName=POLICY)["PolicyDocument"]
-    except Exception as exc:
-        if not_found(exc):
-            return None
-        with aws.explain(f"reading the policy of IAM role {name}"):
-            raise
-    return canonical(doc if isinstance(doc, dict) else json.loads(unquote(doc)))
+role_policy = inline_policy  # the same inline policy "lz", read the same way as the function's role
 
 
 def attached(aws: Aws, name: str) -> list[str]:

@@ -4,6 +4,7 @@ Resource "*"): its own log group and invoking itself."""
 from __future__ import annotations
 
 import json
+from urllib.parse import unquote
 
 from ...aws import Aws, AwsError, not_found
 from ..models import TRUST, Desired, canonical, role_name
@@ -24,7 +25,9 @@ def _exists(aws: Aws, name: str) -> bool:
             raise
 
 
-def _policy(aws: Aws, name: str) -> str | None:
+def inline_policy(aws: Aws, name: str) -> str | None:
+    """Role `name`'s inline policy "lz", canonical; None when the role or policy is missing. IAM
+    may hand the document back URL-encoded, so a string is decoded before it is parsed."""
     try:
         doc = aws.client("iam").get_role_policy(RoleName=name, PolicyName=POLICY)["PolicyDocument"]
     except Exception as exc:
@@ -32,11 +35,11 @@ def _policy(aws: Aws, name: str) -> str | None:
             return None
         with aws.explain(f"reading the policy of IAM role {name}"):
             raise
-    return canonical(doc if isinstance(doc, dict) else json.loads(doc))
+    return canonical(doc if isinstance(doc, dict) else json.loads(unquote(doc)))
 
 
 def _read(aws: Aws, name: str) -> tuple[bool, str | None]:
-    exists, policy = aws.map(lambda read: read(aws, name), [_exists, _policy])
+    exists, policy = aws.map(lambda read: read(aws, name), [_exists, inline_policy])
     return exists, policy if exists else None
 
 
