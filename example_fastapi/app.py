@@ -1,5 +1,5 @@
-"""A small but real FastAPI app: JSON, a redirect, cookies, an upload, a binary download, and a
-client made once in lifespan startup and reused by every request.
+"""A small but real FastAPI app: JSON, a redirect, cookies, an upload, a binary download, server-sent
+events, and a client made once in lifespan startup and reused by every request.
 
 Deployed as-is: `handler = adapt(app)` is the Lambda entry point.
 """
@@ -10,7 +10,7 @@ import hashlib
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request, Response
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, StreamingResponse
 from pydantic import BaseModel
 
 from lz import adapt
@@ -103,6 +103,25 @@ async def download(size: int = 1024) -> Response:
 @app.get("/pool")
 async def pool(request: Request) -> dict:
     return {"queries": await request.state.pool.query()}
+
+
+@app.get("/events")
+async def events(n: int = 5, delay: float = 0.2) -> StreamingResponse:
+    """Server-sent events: on a stage with "stream": true each event reaches the browser (an
+    EventSource) as it is sent; elsewhere they arrive together once the last is sent."""
+    import asyncio
+    import json
+
+    n, delay = min(n, 100), min(delay, 2.0)
+
+    async def stream():
+        for i in range(1, n + 1):
+            yield f"event: tick\ndata: {json.dumps({'n': i, 'of': n})}\n\n"
+            if i < n:
+                await asyncio.sleep(delay)
+
+    return StreamingResponse(stream(), media_type="text/event-stream",
+                             headers={"Cache-Control": "no-cache"})
 
 
 @app.get("/echo")

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import hashlib
 
-from flask import Flask, jsonify, make_response, redirect, render_template_string, request, url_for
+import time
+
+from flask import (Flask, Response, jsonify, make_response, redirect, render_template_string, request,
+                   stream_with_context, url_for)
 
 from lz import WorkflowError, adapt, on_s3, schedule, task, workflow
 
@@ -117,6 +120,22 @@ def echo():
         remote_addr=request.remote_addr,
         cookies=dict(request.cookies),
     )
+
+
+@app.get("/count")
+def count():
+    """A generator route: on a stage with "stream": true each line reaches the client as it is
+    yielded (elsewhere the response is sent whole once the generator is done)."""
+    n = min(request.args.get("n", default=5, type=int), 100)
+    delay = min(request.args.get("delay", default=0.2, type=float), 2.0)
+
+    def lines():
+        for i in range(1, n + 1):
+            yield f"{i} of {n} (from {request.path})\n"  # stream_with_context keeps `request`
+            if i < n:
+                time.sleep(delay)
+
+    return Response(stream_with_context(lines()), mimetype="text/plain")
 
 
 @schedule("rate(1 day)")

@@ -356,6 +356,13 @@ class ASGIAdapter(Adapter):
         return cycle
 
 
+    def stream(self, request: Request, out: Any) -> Response | None:
+        """As run(), but a body sent with more_body goes out as the app sends it (asgi_stream)."""
+        from .asgi_stream import stream
+
+        return stream(self, request, out)
+
+
 def _cut_off(cycle: _Cycle, request: Request, exc: Deadline) -> Response:
     """The answer when the app was cancelled at its deadline: its response if that was complete
     (a server would have sent it already), else a 504 before Lambda's own timeout."""

@@ -138,6 +138,9 @@ class Source(Protocol):
     name: str
     # The largest JSON result this source accepts from Lambda, in bytes.
     limit: int
+    # Whether its front can stream a response (a Function URL, a REST API): then `prelude` gives
+    # the JSON that goes before a streamed body (statusCode and the headers in the front's shape).
+    streams: bool
 
     def matches(self, event: dict[str, Any]) -> bool: ...
 
@@ -146,6 +149,8 @@ class Source(Protocol):
     def encode(self, response: Response, request: Request, options: Options) -> dict[str, Any]: ...
 
     def fallback_request(self, event: dict[str, Any], context: Any) -> Request: ...
+
+    def prelude(self, response: Response, request: Request, options: Options) -> dict[str, Any]: ...
 
 
 def _sources() -> tuple[Source, ...]:

@@ -36,6 +36,11 @@ class Adapter:
     def run(self, request: Request) -> Response:  # pragma: no cover - abstract
         raise NotImplementedError
 
+    def stream(self, request: Request, out: Any) -> Response | None:
+        """Run the app for a response that may stream through `out` (streaming.Outgoing): None
+        once it has, or a whole Response. Front ends that cannot stream answer whole."""
+        return self.run(request)
+
     def __call__(self, event: dict[str, Any], context: Any = None) -> dict[str, Any]:
         # A function is nearly always invoked by one front: ask its source first, directly.
         source = self.source
@@ -50,6 +55,10 @@ class Adapter:
             return self._fail(
                 source, event, context, 400, "Bad Request", f"malformed {source.name} event: {exc!r}"
             )
+        if source.streams and context is not None:
+            opener = getattr(context, "lz_stream", None)  # a streaming stage's HTTP invocation
+            if opener is not None:
+                return self._streamed(source, request, opener)
         try:
             response = self.run(request)
         except AppError as exc:
@@ -96,6 +105,33 @@ class Adapter:
             )
             return source.encode(error_response(500, "Internal Server Error"), request, options)
 
+    def _streamed(self, source: Source, request: Request, opener: Any) -> dict[str, Any]:
+        """The streaming path of __call__: the app's response goes out through `opener` as it
+        comes; failures before the first byte are answered as in __call__, after it in the
+        stream's trailers (see streaming.py)."""
+        from .streaming import ClientGone, Outgoing
+
+        out = Outgoing(opener, source, request, self.options)
+        try:
+            response = self.stream(request, out)
+        except BaseException as exc:  # SystemExit, CancelledError too: answered, never fatal
+            if out.stream is not None:
+                out.failed(exc)
+                return out.result()
+            response = _app_failure(exc, request)
+        if response is None:
+            return out.result()
+        try:
+            try:
+                out.whole(response)
+            except AppError as exc:  # header pairs found bad while making the prelude
+                log().error("lz: invalid response from the app (request_id=%s, %s %s): %s",
+                            request_id(request.context), request.method, request.path, exc)
+                out.whole(error_response(500, "Internal Server Error"))
+        except ClientGone:
+            out.left()
+        return out.result()
+
     def _fail(
         self, source: Source, event: dict[str, Any], context: Any, status: int, title: str,
         detail: str,
@@ -103,6 +139,19 @@ class Adapter:
         log().warning("lz: %s (request_id=%s)", detail, request_id(context))
         request = source.fallback_request(event, context)
         return source.encode(error_response(status, f"{title}: {detail}"), request, self.options)
+
+
+def _app_failure(exc: BaseException, request: Request) -> Response:
+    """The answer to an app that failed before its response began, logged as __call__ logs it."""
+    where = (request_id(request.context), request.method, request.path)
+    if isinstance(exc, AppError):
+        log().error("lz: invalid response from the app (request_id=%s, %s %s): %s", *where, exc)
+    elif isinstance(exc, Exception):
+        log().error("lz: unhandled exception in the app (request_id=%s, %s %s)", *where, exc_info=exc)
+    else:
+        log().error("lz: the app raised %s (request_id=%s, %s %s); answered 500 and kept the "
+                    "execution environment", type(exc).__name__, *where, exc_info=exc)
+    return error_response(500, "Internal Server Error")
 
 
 __all__ = ["Adapter", "AppError", "UnknownEvent", "error_response"]

@@ -254,3 +254,73 @@ class WSGIAdapter(Adapter):
             raise AppError(f"WSGI app yielded {type(bad).__name__}, expected bytes") from None
         # The header pairs are checked where they are read anyway: in the source's encoder.
         return response
+
+    def stream(self, request: Request, out: Any) -> Response | None:
+        """As run(), but each item the app's iterable yields goes out as it comes (Flask's
+        stream_with_context generators, Response(generate())): the status and headers with the
+        first non-empty item, as PEP 3333 has servers do. The iterable's close() runs at the end,
+        on an error and when the client goes away (streaming.ClientGone)."""
+        response = _new(_Answer)
+        response.status = None
+        response.chunks = chunks = []  # what the app passed to write(), sent before its next item
+        result = self.app(build_environ(request), response)
+        if (type(result) is list and not chunks) or request.method == "HEAD":
+            return self._whole(response, result)
+        try:
+            for data in result:
+                if not data and not chunks:
+                    continue
+                if out.stream is None:
+                    out.start(_code(response.status), response.headers)
+                if chunks:
+                    for early in chunks:
+                        out.write(early)
+                    chunks.clear()
+                out.write(data)
+            if out.stream is None:  # nothing but empty items: the whole (empty) answer
+                response.status = _code(response.status)
+                response.body = b"".join(chunks)
+                return response
+            for early in chunks:
+                out.write(early)
+            out.close()
+        except Exception as exc:
+            from .streaming import ClientGone
+
+            if isinstance(exc, ClientGone):
+                out.left()
+                return None
+            raise
+        finally:
+            close: Callable[[], Any] | None = getattr(result, "close", None)
+            if close is not None:
+                close()
+        return None
+
+    def _whole(self, response: _Answer, result: Any) -> Response:
+        """The app's whole answer, as run() makes it (the iterable read through and closed)."""
+        chunks = response.chunks
+        try:
+            for data in result:
+                chunks.append(data)
+        finally:
+            close: Callable[[], Any] | None = getattr(result, "close", None)
+            if close is not None:
+                close()
+        response.status = _code(response.status)
+        try:
+            response.body = b"".join(chunks)
+        except TypeError:
+            bad = next(c for c in chunks if not isinstance(c, (bytes, bytearray, memoryview)))
+            raise AppError(f"WSGI app yielded {type(bad).__name__}, expected bytes") from None
+        return response
+
+
+def _code(status: Any) -> int:
+    """The int code of the app's status line (AppError when it never called start_response)."""
+    if status is None:
+        raise AppError("WSGI app returned without calling start_response")
+    try:
+        return _STATUS[status]
+    except (KeyError, TypeError):
+        return _status_code(status)

@@ -144,4 +144,4 @@ def local_environment(stage: Stage) -> dict[str, str]:
     from .deploy.models import runtime_environment
 
     return runtime_environment(stage.environment, task_bucket=stage.task_bucket,
-                               allow_raw_invoke=stage.allow_raw_invoke)
+                               allow_raw_invoke=stage.allow_raw_invoke, stream=stage.stream)

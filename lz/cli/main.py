@@ -186,7 +186,8 @@ def status(stage: str, region: str | None, profile: str | None, project: str) ->
     for label, value in [("function", st.name), ("version behind live", st.version),
                          ("runtime", f"{st.runtime} ({st.architecture})"), ("memory", f"{st.memory} MB"),
                          ("timeout", f"{st.timeout} s"), ("last update", st.last_modified),
-                         ("code sha256", st.code_sha256), ("url", st.url or "none")]:
+                         ("code sha256", st.code_sha256), ("url", st.url or "none"),
+                         ("responses", st.responses)]:
         click.echo(f"{label:20s} {value}")
     click.echo("triggers:" if st.triggers else "triggers:           none (HTTP only)")
     for kind, what, detail in st.triggers:

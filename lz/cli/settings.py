@@ -82,6 +82,7 @@ class Stage:
     allow_raw_invoke: bool = False
     keep_tests: list[str] = field(default_factory=list)
     workflows: dict[str, dict[str, Any]] = field(default_factory=dict)  # per @workflow name
+    stream: bool = False  # responses streamed (fronts that can: function_url, rest_api)
 
     @property
     def function_name(self) -> str:
@@ -273,7 +274,32 @@ def load(root: Path | str, stage: str) -> Stage:
     if not stage.replace("-", "").replace("_", "").isalnum():
         raise SettingsError(f'stage name "{stage}" may only hold letters, digits, - and _')
     values.pop("extends")
+    if values["stream"]:
+        _check_stream(stage, values)
     return Stage(name=stage, project=_project_name(root), root=root, **values)
+
+
+STREAMING_FRONTS = ("function_url", "rest_api")
+
+
+def _check_stream(stage: str, values: dict[str, Any]) -> None:
+    """`"stream": true` needs a front that can stream, and lz's exec wrapper in the environment."""
+    http = values["http"]
+    if http not in STREAMING_FRONTS:
+        why = ("HTTP APIs cannot stream responses (they buffer the whole answer)" if http == "http_api"
+               else "the stage has no HTTP front" if http is False else f"{http} cannot stream")
+        raise SettingsError(
+            f'stage "{stage}": "stream": true needs a front that can stream, and {why}: set "http" to '
+            '"function_url" (a Function URL in invoke mode RESPONSE_STREAM) or "rest_api" (a REST API '
+            'in response transfer mode STREAM), or set "stream": false'
+        )
+    wrapper = values["environment"].get("AWS_LAMBDA_EXEC_WRAPPER")
+    if wrapper:
+        raise SettingsError(
+            f'stage "{stage}": "stream": true runs lz\'s runtime loop through its own exec wrapper, '
+            f'and "environment" sets AWS_LAMBDA_EXEC_WRAPPER={wrapper}: Lambda runs one wrapper; '
+            'remove it from "environment", or set "stream": false'
+        )
 
 
 def _project_name(root: Path) -> str:

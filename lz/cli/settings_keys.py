@@ -91,6 +91,14 @@ KEYS: dict[str, tuple[dict[str, Any], Any, str]] = {
         "NONE",
         "Auth type of the Function URL (http: function_url).",
     ),
+    "stream": (
+        {"type": "boolean"},
+        False,
+        "Stream HTTP responses as the app produces them (generators, StreamingResponse, server-sent "
+        "events; bodies up to 200 MB): a Function URL in invoke mode RESPONSE_STREAM, or a REST API "
+        "integration in response transfer mode STREAM. HTTP APIs and ALBs cannot stream. Runs lz's "
+        "own runtime loop (an exec wrapper) on the managed python runtime.",
+    ),
     "log_retention_days": (
         {"enum": [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192,
                   2557, 2922, 3288, 3653]},

@@ -112,6 +112,7 @@ def _more_cookies(headers: dict[str, str], cookies: list[str], request: Request)
 class Alb:
     name = "alb"
     limit = ALB_LIMIT
+    streams = False  # ALB buffers every response
 
     def matches(self, event: dict[str, Any]) -> bool:
         rc = event.get("requestContext")

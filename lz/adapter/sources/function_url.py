@@ -1,7 +1,7 @@
 """Lambda Function URL events: the HTTP API 2.0 shape, served from a *.lambda-url.* host.
 
 Its own source because it differs where it matters to users: there is never a stage (a leading path
-segment is always the app's own), and it is how the request reached the function.
+segment is always the app's own), it is how the request reached the function, and it can stream.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 class FunctionUrl(HttpV2):
     name = "function_url"
     has_stage = False
+    streams = True  # in invoke mode RESPONSE_STREAM
 
     def matches(self, event: dict[str, Any]) -> bool:
         rc = _is_v2(event)

@@ -39,6 +39,7 @@ class HttpV2:
     name = "http_v2"
     limit = LAMBDA_SYNC_LIMIT
     has_stage = True
+    streams = False  # HTTP APIs buffer every response; a Function URL (this shape) can stream
 
     def matches(self, event: dict[str, Any]) -> bool:
         try:
@@ -152,6 +153,16 @@ class HttpV2:
         if size > SIZE_CHECK_FROM:
             check_size(result, size, self.limit, "Lambda 6 MB response")
         return result
+
+    def prelude(self, response: Response, request: Request, options: Options) -> dict[str, Any]:
+        """What goes before a streamed body: the status, the headers (repeats comma-joined), and
+        Set-Cookie values in `cookies`, as in a buffered result."""
+        cookies: list[str] = []
+        headers = single_headers(response.headers, cookies)[0]
+        prelude: dict[str, Any] = {"statusCode": response.status, "headers": headers}
+        if cookies:
+            prelude["cookies"] = cookies
+        return prelude
 
     def fallback_request(self, event: dict[str, Any], context: Any) -> Request:
         rc = event.get("requestContext")

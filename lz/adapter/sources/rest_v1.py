@@ -41,6 +41,7 @@ def split_prefix(path: str, prefix: str) -> str | None:
 class RestV1:
     name = "rest_v1"
     limit = LAMBDA_SYNC_LIMIT
+    streams = True  # a REST API integration in response transfer mode STREAM
 
     def matches(self, event: dict[str, Any]) -> bool:
         if "httpMethod" not in event:
@@ -124,6 +125,10 @@ class RestV1:
         if size > SIZE_CHECK_FROM:
             check_size(result, size, self.limit, "Lambda 6 MB response")
         return result
+
+    def prelude(self, response: Response, request: Request, options: Options) -> dict[str, Any]:
+        """What goes before a streamed body: the status and every header, repeats kept."""
+        return {"statusCode": response.status, "multiValueHeaders": multi_headers(response.headers)[0]}
 
     def fallback_request(self, event: dict[str, Any], context: Any) -> Request:
         method = event.get("httpMethod")

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from ...runtime import wrapper
 from ..paths import cache_root
 from ..registry import RegistryError, declarations, scan
 from ..settings import Stage
@@ -187,6 +188,7 @@ def _write(stage: Stage, output: Path | None, python: str | None, jobs: int, col
         files.update(runtime_files())  # and the generated entry over both
         files[MODULE] = entry
         packer.files(files.items())
+        packer.data(*wrapper.bundle_entry())  # the exec wrapper, mode 0755, for AWS_LAMBDA_EXEC_WRAPPER
         if python is not None:
             compiler = interpreter(python)
             compiled = compile_sources([(arc, path) for arc, path in files.items() if arc.endswith(".py")],

@@ -13,6 +13,10 @@ decorator is at fault and what to do instead, before the first call that changes
 - SQS event source mapping BatchSize: at most 10 unless a batching window is set, which lz does
   not set ("CreateEventSourceMapping",
   https://docs.aws.amazon.com/lambda/latest/api/API_CreateEventSourceMapping.html).
+- An exec wrapper (AWS_LAMBDA_EXEC_WRAPPER, set for a streaming stage) must be in the code and
+  executable, or the runtime does not start ("Modifying the runtime environment",
+  https://docs.aws.amazon.com/lambda/latest/dg/runtimes-modify.html): a bundle without lz's loop
+  and its wrapper is refused before a stage is switched to it.
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ from typing import TYPE_CHECKING
 from ..aws import AwsError
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from .models import Desired
 
 ENVIRONMENT_BYTES = 4 * 1024
@@ -60,6 +66,13 @@ def problems(want: Desired) -> list[str]:
                 f"{len(rule['input']):,} characters as JSON, over EventBridge's limit of 8,192 for a "
                 "target's Input; pass something small (a key, an id) and read the data from "
                 "S3 or a database in the function")
+    if want.stream:
+        missing = missing_loop(want.zip_path)
+        if missing:
+            found.append(
+                f'"stream": true runs lz\'s runtime loop through the exec wrapper the bundle ships, and '
+                f"{want.zip_path.name} {missing}: build it with this version of lz (lz package), "
+                'or set "stream": false')
     for source in want.sources_of("sqs"):
         if not 1 <= source.batch_size <= SQS_BATCH_WITHOUT_WINDOW:
             where = f" ({source.origin})" if source.origin else ""
@@ -68,6 +81,24 @@ def problems(want: Desired) -> list[str]:
                 f"takes 1 to {SQS_BATCH_WITHOUT_WINDOW} messages per batch from a queue without a "
                 "batching window; use batch_size between 1 and 10")
     return found
+
+
+def missing_loop(zip_path: Path) -> str | None:
+    """What the bundle lacks for lz's loop (None: nothing): the wrapper, its exec bit, the loop."""
+    import stat
+    import zipfile
+
+    from lz.runtime import wrapper
+
+    with zipfile.ZipFile(zip_path) as zf:
+        names = set(zf.namelist())
+        if "lz/runtime/bootstrap.py" not in names:
+            return "has no lz/runtime/ (lz's runtime loop)"
+        if wrapper.ARCNAME not in names:
+            return f"has no {wrapper.ARCNAME}"
+        if not (zf.getinfo(wrapper.ARCNAME).external_attr >> 16) & stat.S_IXUSR:
+            return f"has {wrapper.ARCNAME} without its executable bit"
+    return None
 
 
 def check(want: Desired) -> None:

@@ -66,6 +66,7 @@ class Desired:
     allow_raw_invoke: bool = False
     tags: dict[str, str] = field(default_factory=dict)
     workflows: tuple = ()  # machines.Machine: one state machine per @workflow
+    stream: bool = False  # streamed responses: lz's runtime loop, URL/integration in stream mode
 
     @property
     def name(self) -> str:
@@ -137,7 +138,8 @@ class Desired:
                                    task_queue_url=self.task_queue_url if self.task_queue else None,
                                    task_queue_all=self.task_queue_all,
                                    workflow_arn_prefix=arn_prefix(self.region, self.account, self.project,
-                                                                  self.stage) if self.workflows else None)
+                                                                  self.stage) if self.workflows else None,
+                                   stream=self.stream)
 
     def policy(self) -> dict:
         from .policy import execution_policy
@@ -163,13 +165,26 @@ class Desired:
         return sorted(set(arns))
 
 
+def stream_environment(stream: bool) -> dict[str, str]:
+    """What a streaming stage adds to the function's environment: lz's exec wrapper, which starts
+    lz's runtime loop on the managed runtime (lz/runtime/wrapper.py), and LZ_STREAM, which makes
+    the loop offer each HTTP invocation a response stream. Nothing for a buffered stage."""
+    if not stream:
+        return {}
+    from lz.runtime import wrapper
+
+    return {wrapper.ENV: wrapper.PATH, "LZ_STREAM": "1"}
+
+
 def runtime_environment(environment: dict[str, str], *, task_bucket: str | None = None,
                         allow_raw_invoke: bool = False, task_queue_url: str | None = None,
-                        task_queue_all: bool = False, workflow_arn_prefix: str | None = None) -> dict[str, str]:
+                        task_queue_all: bool = False, workflow_arn_prefix: str | None = None,
+                        stream: bool = False) -> dict[str, str]:
     """The function's environment: the settings' own, plus what lz's runtime reads (task queue,
-    task bucket, whether raw invoke is allowed, where the stage's state machines are). The local
-    runtime uses the same."""
+    task bucket, whether raw invoke is allowed, where the stage's state machines are, the exec
+    wrapper of a streaming stage). The local runtime uses the same."""
     env = dict(environment)
+    env.update(stream_environment(stream))
     if workflow_arn_prefix:
         env["LZ_WORKFLOW_ARN_PREFIX"] = workflow_arn_prefix
     if task_queue_url:
@@ -234,7 +249,7 @@ def desired(stage: Stage, region: str, account: str, zip_path: Path, handler: st
         reserved_concurrency=stage.reserved_concurrency, tracing=stage.tracing,
         snap_start=stage.snap_start, dead_letter=stage.dead_letter,
         permissions=tuple(stage.permissions), policy_arns=tuple(stage.policy_arns),
-        tags=tags, workflows=workflows,
+        tags=tags, workflows=workflows, stream=stage.stream,
     )
 
 

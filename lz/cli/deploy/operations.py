@@ -135,6 +135,7 @@ class Status:
     last_modified: str | None = None
     code_sha256: str | None = None
     url: str | None = None
+    responses: str = "buffered"  # or how they stream: the front's mode, lz's runtime loop
     drift: list[str] = field(default_factory=list)
     triggers: list[tuple[str, str, str]] = field(default_factory=list)  # (kind, what, detail)
     workflows: list[tuple[str, str, list[str]]] = field(default_factory=list)  # (name, type, last runs)
@@ -151,6 +152,7 @@ def status(aws: Aws, stage: Stage, zip_path: Path | None, handler: str) -> Statu
         (config.get("Architectures") or ["x86_64"])[0], config.get("MemorySize"),
         config.get("Timeout"), config.get("LastModified"), config.get("CodeSha256"),
     )
+    result.responses = responses(aws, name, config)
     from .resources import s3_notifications, schedules, sns_subscriptions, sqs_sources, workflows
 
     kinds = (schedules, s3_notifications, sqs_sources, sns_subscriptions, workflows)
@@ -163,6 +165,20 @@ def status(aws: Aws, stage: Stage, zip_path: Path | None, handler: str) -> Statu
         result.url = endpoint(aws, want)
         result.drift = [f"{s.kind} {s.name}: {s.action} ({s.reason})" for s in make_plan(aws, want)]
     return result
+
+
+def responses(aws: Aws, name: str, config: dict) -> str:
+    """How the deployed stage answers HTTP: buffered, or streamed (lz's loop, the front's mode)."""
+    from lz.runtime import wrapper
+
+    variables = (config.get("Environment") or {}).get("Variables") or {}
+    loop = variables.get(wrapper.ENV) == wrapper.PATH
+    streaming = loop and variables.get("LZ_STREAM") == "1"
+    parts = ["streamed (lz runtime loop)" if streaming else "buffered"]
+    link = url._read(aws, name)
+    if link is not None:
+        parts.append(f"Function URL invoke mode {url.mode_of(link)}")
+    return "; ".join(parts)
 
 
 def rollback(aws: Aws, stage: Stage, to: str | None, back: int) -> tuple[str, str]:

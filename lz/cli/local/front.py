@@ -16,6 +16,7 @@ from typing import Any, Callable
 from .gateway import build_event, result_to_http
 from .hints import websocket_note
 from .limits import FRONT_NAMES, body_too_large, declared_length, event_too_large, framing_error
+from .streaming import StreamedResult
 
 DRAIN_CAP = 64 * 1024 * 1024  # a refused body is read (and dropped) up to this much
 
@@ -144,7 +145,15 @@ def gateway_app(handler: Callable[[dict, Any], Any], front: str, stage: str,
         if too_large:
             return refuse(environ, start_response, 413, too_large)
         rid = event["requestContext"].get("requestId") or _request_id()
-        status, headers, data = result_to_http(handler(event, context_for(rid)))
+        result = handler(event, context_for(rid))
+        if isinstance(result, StreamedResult):  # chunked, each chunk as the function sends it
+            status, headers = result.http()
+            response = WResponse(result.body(), status, direct_passthrough=True)
+            response.headers.clear()
+            for name, value in headers:
+                response.headers.add(name, value)
+            return response(environ, start_response)
+        status, headers, data = result_to_http(result)
         response = WResponse(data, status)
         response.headers.clear()
         for name, value in headers:

@@ -209,6 +209,27 @@ class ConcurrentASGI(ASGIAdapter):
         cycle.body = b"".join(cycle.chunks)
         return cycle
 
+    def stream(self, request: Any, out: Any) -> Any:
+        """As ASGIAdapter.stream (a streamed body goes out as the app sends it), the app running
+        on the loop's thread; cancelled at the context's deadline like run()."""
+        from lz.adapter.asgi_stream import stream
+
+        return stream(self, request, out, self._on_loop)
+
+    def _on_loop(self, coroutine: Any, request: Any) -> Any:
+        import asyncio
+        import concurrent.futures
+
+        from lz.adapter.deadline import Deadline, budget
+
+        future = asyncio.run_coroutine_threadsafe(coroutine, self._loop)
+        seconds = budget(request.context)
+        try:
+            return future.result(timeout=seconds)
+        except concurrent.futures.TimeoutError:
+            future.cancel()
+            raise Deadline(seconds) from None
+
     def shutdown(self) -> None:
         """Lifespan shutdown on the loop's own thread (at exit)."""
         import asyncio

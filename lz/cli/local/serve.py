@@ -71,12 +71,30 @@ def _app_handler(spec: str, where: str, root: str | None, options: dict[str, Any
     return Dispatcher(adapter, request_log=False)
 
 
+def _streams(stream: bool, front: str) -> bool:
+    """Whether responses stream: the stage says so and the front can (others buffer, as on AWS)."""
+    from ..settings import STREAMING_FRONTS
+
+    if stream and front not in STREAMING_FRONTS:
+        _say(f"the stage streams, but {FRONT_NAMES[front]} cannot: responses are buffered here, as "
+             "they would be behind it")
+    return stream and front in STREAMING_FRONTS
+
+
 def _serve_in_process(spec: str, where: str, root: str | None, label: str, options: dict[str, Any],
                       front: str, stage: str, host: str, port: int, reload: bool, timeout: float,
                       function_name: str = "lz-local", memory: int = 512,
-                      extra_files: list[str] | None = None) -> None:
-    handler = timed(_app_handler(spec, where, root, options, reload), timeout,
-                    FRONT_TIMEOUTS[front], FRONT_NAMES[front])
+                      extra_files: list[str] | None = None, stream: bool = False) -> None:
+    dispatcher = _app_handler(spec, where, root, options, reload)
+    if _streams(stream, front):
+        from .streaming import stream_in_process
+
+        def handler(event: dict, context: Any) -> Any:
+            return stream_in_process(dispatcher, event, context, timeout, _what(event))
+
+        label += ", responses streamed"
+    else:
+        handler = timed(dispatcher, timeout, FRONT_TIMEOUTS[front], FRONT_NAMES[front])
 
     def context_for(request_id: str) -> LocalContext:
         return LocalContext(request_id, timeout, function_name, memory)
@@ -109,14 +127,20 @@ def serve_stage(settings: Any, app_spec: str | None, front: str | None, api_stag
     _serve_in_process(spec, f" (stage {settings.name})", str(settings.root), f"{settings.name} ({spec})",
                       dict(settings.adapter or {}), front, api_stage, host, port, reload,
                       settings.timeout, settings.function_name, settings.memory,
-                      [str(settings.root / "lz_settings.json")])
+                      [str(settings.root / "lz_settings.json")], settings.stream)
+
+
+def _what(event: dict) -> str:
+    from .inprocess import _describe
+
+    return _describe(event)
 
 
 def serve_bundle(settings: Any, front: str | None, api_stage: str | None, host: str, port: int) -> None:
     import signal
-    import threading
 
     from ..bundle import BuildError, DependencyError, build
+    from ..deploy.models import stream_environment
     from ..invoke import local_environment
     from .bundlefiles import LAMBDA_NAMES, host_machine
     from .runner import LocalFunction, LocalRuntimeError
@@ -125,38 +149,31 @@ def serve_bundle(settings: Any, front: str | None, api_stage: str | None, host: 
     if settings.architecture != mine:
         _say(f"stage {settings.name} is built for {settings.architecture} and this machine is {mine}: "
              "pure Python runs either way, native code only on its own CPU (checked after the build)")
+    front, api_stage = front_of(settings, front, api_stage)
+    streaming = _streams(settings.stream, front)
     try:
         bundle = build(settings)
         # tasks run per LZ_TASKS (in a thread by default), not sent to a Lambda that is not there
-        environment = {**local_environment(settings), "LZ_TASKS": os.environ.get("LZ_TASKS", "thread")}
+        environment = {**local_environment(settings), **stream_environment(streaming),
+                       "LZ_TASKS": os.environ.get("LZ_TASKS", "thread")}
+        if streaming:
+            _loop_shipped(bundle.path)
         function = LocalFunction(bundle.path, settings.python_version, timeout=settings.timeout,
                                  environment=environment, name=settings.function_name,
                                  architecture=settings.architecture)
     except (BuildError, DependencyError, LocalRuntimeError) as exc:
         raise ServeError(str(exc)) from None
-    lock = threading.Lock()  # one execution environment: one invocation at a time, as on Lambda
-
-    def invoke(event: dict, context: Any) -> Any:
-        with lock:
-            invocation = function.invoke(event)
-        for line in invocation.log:
-            print(line, file=sys.stderr, flush=True)
-        if not invocation.ok:
-            return {"statusCode": 502, "headers": {"Content-Type": "text/plain"},
-                    "body": f"lz serve --bundle: the function {invocation.describe()}\n"}
-        return invocation.result
-
-    front, api_stage = front_of(settings, front, api_stage)
-    handler: Callable = invoke
+    handler: Callable = bundle_handler(function, streaming)
     front_timeout = FRONT_TIMEOUTS[front]
-    if front_timeout is not None and front_timeout < settings.timeout:
+    if not streaming and front_timeout is not None and front_timeout < settings.timeout:
         # the function's own timeout is the local runtime's; the front gives up sooner (504)
-        handler = timed(invoke, settings.timeout, front_timeout, FRONT_NAMES[front])
+        handler = timed(handler, settings.timeout, front_timeout, FRONT_NAMES[front])
 
     def context_for(request_id: str) -> LocalContext:
         return LocalContext(request_id, settings.timeout, settings.function_name, settings.memory)
 
-    _banner(f"{settings.name} (bundle {bundle.path.name}, Python {settings.python_version})",
+    streamed = ", responses streamed" if streaming else ""
+    _banner(f"{settings.name} (bundle {bundle.path.name}, Python {settings.python_version}{streamed})",
             front, api_stage, host, port, reload=False)
     # SIGTERM (a terminal closed, a supervisor stopping it) ends the server like Ctrl-C does, so
     # the function process and its unzipped bundle go with it
@@ -165,3 +182,54 @@ def serve_bundle(settings: Any, front: str | None, api_stage: str | None, host: 
         run(gateway_app(handler, front, api_stage, context_for), front, host, port, reload=False)
     finally:
         function.close()
+
+
+def _loop_shipped(bundle: Any) -> None:
+    """A streaming stage runs lz's loop through the bundle's exec wrapper: say so if it is not in
+    the bundle (as lz deploy refuses it), rather than fail every request."""
+    from ..deploy.limits import missing_loop
+
+    missing = missing_loop(bundle)
+    if missing:
+        raise ServeError(f'the stage streams ("stream": true), which runs lz\'s runtime loop through '
+                         f"the bundle's exec wrapper, and {bundle.name} {missing}: rebuild it with "
+                         'this version of lz, or serve with "stream": false')
+
+
+def bundle_handler(function: Any, streaming: bool) -> Callable:
+    """The gateway's handler for a local function (runner.LocalFunction): one invocation at a
+    time, as one execution environment takes them; a streamed response goes to the client as the
+    function sends it, and the next invocation waits for its end."""
+    import threading
+
+    lock = threading.Lock()
+
+    def answer(invocation: Any) -> Any:
+        for line in invocation.log:
+            print(line, file=sys.stderr, flush=True)
+        if not invocation.ok:
+            return {"statusCode": 502, "headers": {"Content-Type": "text/plain"},
+                    "body": f"lz serve --bundle: the function {invocation.describe()}\n"}
+        return invocation.result
+
+    def invoke(event: dict, context: Any) -> Any:
+        if not streaming:
+            with lock:
+                return answer(function.invoke(event))
+        from .streaming import stream_from_bundle
+
+        lock.acquire()
+        try:
+            started = function.invoke_stream(event)
+            streamed = stream_from_bundle(started, _what(event), lock.release)
+        except BaseException:
+            lock.release()
+            raise
+        if streamed is not None:
+            return streamed  # the lock goes when the stream ends
+        try:
+            return answer(started.finish())
+        finally:
+            lock.release()
+
+    return invoke

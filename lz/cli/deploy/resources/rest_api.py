@@ -1,7 +1,16 @@
 """An API Gateway REST API in front of the alias `live` (http: "rest_api"): ANY / and ANY /{proxy+}
 as Lambda proxy integrations, a deployment in a stage named after the lz stage (so URLs carry
 /STAGE/, which the adapter moves to SCRIPT_NAME), binary media types, and the permission for this
-API alone to invoke the function. Removed when the stage switches to another front."""
+API alone to invoke the function. Removed when the stage switches to another front.
+
+A streaming stage ("stream": true) gets integrations in response transfer mode STREAM, which invoke
+the function through InvokeWithResponseStream (the integration URI's 2021-11-15 path ending in
+/response-streaming-invocations), with the integration timeout raised to the function's own (up to
+the 15 minutes a stream may last) ("Stream the integration response for your proxy integrations in
+API Gateway", https://docs.aws.amazon.com/apigateway/latest/developerguide/response-transfer-mode.html;
+"Set up a Lambda proxy integration with payload response streaming in API Gateway",
+https://docs.aws.amazon.com/apigateway/latest/developerguide/response-transfer-mode-lambda.html).
+A buffered stage's integrations are put without a transfer mode: BUFFERED, AWS's default."""
 
 from __future__ import annotations
 
@@ -30,9 +39,26 @@ def _all(aws: Aws, name: str) -> list[dict]:
         return [api for page in client.get_paginator("get_rest_apis").paginate() for api in page.get("items", [])]
 
 
+STREAM_LIMIT_MS = 15 * 60 * 1000  # the longest a streamed response may last
+
+
 def _uri(want: Desired) -> str:
+    if want.stream:
+        return (f"arn:aws:apigateway:{want.region}:lambda:path/2021-11-15/functions/"
+                f"{want.alias_arn}/response-streaming-invocations")
     return (f"arn:aws:apigateway:{want.region}:lambda:path/2015-03-31/functions/"
             f"{want.alias_arn}/invocations")
+
+
+def _transfer_mode(want: Desired) -> str:
+    return "STREAM" if want.stream else "BUFFERED"
+
+
+def _integrated(integration: dict, want: Desired) -> bool:
+    """The integration invokes this stage's alias in the wanted mode (its transfer mode is read
+    where the API reports one)."""
+    mode = integration.get("responseTransferMode")
+    return integration.get("uri") == _uri(want) and (mode is None or mode == _transfer_mode(want))
 
 
 def _state(aws: Aws, want: Desired) -> dict:
@@ -50,7 +76,7 @@ def _state(aws: Aws, want: Desired) -> dict:
                                                          httpMethod="ANY")
                 except Exception:
                     continue
-                if integration.get("uri") == _uri(want):
+                if _integrated(integration, want):
                     integrated.add(resource["path"])
         stages = {s["stageName"] for s in client.get_stages(restApiId=api["id"]).get("item", [])}
     return {
@@ -65,6 +91,8 @@ def _state(aws: Aws, want: Desired) -> dict:
 
 REASONS = {
     "api": "http is rest_api", "root": f"ANY / -> alias {ALIAS}", "proxy": f"ANY /{{proxy+}} -> alias {ALIAS}",
+    "root-stream": f"ANY / -> alias {ALIAS}, streamed (transfer mode STREAM)",
+    "proxy-stream": f"ANY /{{proxy+}} -> alias {ALIAS}, streamed (transfer mode STREAM)",
     "stage": "deploy to a stage named after this one", "binary": "binary media types differ",
     "permission": "allow this API, and only it, to invoke the function",
 }
@@ -75,10 +103,13 @@ def plan(aws: Aws, want: Desired) -> list[Step]:
     if want.http != "rest_api":
         return [Step(KIND, want.name, "delete", f"the stage's front is now {want.http or 'none'}")] \
             if state["api"] else []
+    def reason(part: str) -> str:
+        return REASONS[f"{part}-stream"] if want.stream and part in ("root", "proxy") else REASONS[part]
+
     if state["api"] is None:
-        return [Step(KIND, want.name, "create", REASONS[p], {"part": p})
+        return [Step(KIND, want.name, "create", reason(p), {"part": p})
                 for p in ("api", "root", "proxy", "stage", "permission")]
-    steps = [Step(KIND, want.name, "update" if p == "binary" else "create", REASONS[p], {"part": p})
+    steps = [Step(KIND, want.name, "update" if p == "binary" else "create", reason(p), {"part": p})
              for p in ("binary", "root", "proxy", "permission") if not state[p]]
     if not state["stage"] or any(s.detail["part"] in ("binary", "root", "proxy") for s in steps):
         steps.insert(len(steps) - (0 if state["permission"] else 1),
@@ -94,8 +125,12 @@ def _method(client, api_id: str, resource_id: str, want: Desired) -> None:
         if "ConflictException" not in type(exc).__name__ and \
                 getattr(exc, "response", {}).get("Error", {}).get("Code") != "ConflictException":
             raise
+    streaming = {}
+    if want.stream:
+        streaming = {"responseTransferMode": "STREAM",
+                     "timeoutInMillis": max(29000, min(want.timeout * 1000, STREAM_LIMIT_MS))}
     client.put_integration(restApiId=api_id, resourceId=resource_id, httpMethod="ANY",
-                           type="AWS_PROXY", integrationHttpMethod="POST", uri=_uri(want))
+                           type="AWS_PROXY", integrationHttpMethod="POST", uri=_uri(want), **streaming)
 
 
 def _set_binary(client, api_id: str, want: Desired) -> None:

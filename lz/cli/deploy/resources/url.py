@@ -8,6 +8,11 @@ lambda:InvokeFunctionUrl with the condition lambda:FunctionUrlAuthType = NONE, a
 lambda:InvokeFunction with the condition lambda:InvokedViaFunctionUrl = true (so the second grants
 nothing outside the URL). A stage deployed before has only the first: the plan adds the second.
 With AWS_IAM callers need both actions in their own identity policy and lz grants nothing.
+
+A streaming stage ("stream": true) gets invoke mode RESPONSE_STREAM (Lambda invokes the function
+with InvokeWithResponseStream), a buffered one BUFFERED ("Invoking a response streaming enabled
+function using Lambda function URLs", https://docs.aws.amazon.com/lambda/latest/dg/config-rs-invoke-furls.html);
+switching updates the URL in place, so its address stays.
 """
 
 from __future__ import annotations
@@ -21,6 +26,15 @@ KIND = "url"
 SID = "lz-function-url"  # lambda:InvokeFunctionUrl, auth type NONE
 SID_INVOKE = "lz-function-url-invoke"  # lambda:InvokeFunction, only when invoked via the URL
 PUBLIC = (SID, SID_INVOKE)
+
+
+def invoke_mode(want: Desired) -> str:
+    return "RESPONSE_STREAM" if want.stream else "BUFFERED"
+
+
+def mode_of(config: dict) -> str:
+    """The URL's invoke mode as AWS names it (BUFFERED when the API leaves it out)."""
+    return str(config.get("InvokeMode") or "BUFFERED").upper()
 
 
 def _read(aws: Aws, function: str) -> dict | None:
@@ -43,11 +57,18 @@ def plan(aws: Aws, want: Desired) -> list[Step]:
         return [Step(KIND, f"{want.name} URL", "delete", f"the stage's front is now {want.http or 'none'}")] \
             if config else []
     steps = []
+    mode = invoke_mode(want)
     if config is None:
-        steps.append(Step(KIND, f"{want.name} URL", "create", f"http is function_url ({want.url_auth})"))
-    elif config.get("AuthType") != want.url_auth:
-        steps.append(Step(KIND, f"{want.name} URL", "update",
-                          f"auth {config.get('AuthType')} -> {want.url_auth}"))
+        streamed = ", responses streamed" if want.stream else ""
+        steps.append(Step(KIND, f"{want.name} URL", "create", f"http is function_url ({want.url_auth}{streamed})"))
+    else:
+        changes = []
+        if config.get("AuthType") != want.url_auth:
+            changes.append(f"auth {config.get('AuthType')} -> {want.url_auth}")
+        if mode_of(config) != mode:
+            changes.append(f"invoke mode {mode_of(config)} -> {mode} (stream: {str(want.stream).lower()})")
+        if changes:
+            steps.append(Step(KIND, f"{want.name} URL", "update", "; ".join(changes)))
     granted = [sid for sid in PUBLIC if sid in _permissions.statement_ids(aws, want.name)]
     missing = [sid for sid in PUBLIC if sid not in granted]
     if want.url_auth == "NONE" and missing:
@@ -79,9 +100,11 @@ def apply(aws: Aws, step: Step, want: Desired) -> None:
             for sid in step.detail.get("sids", PUBLIC):
                 _allow_public(aws, want.name, sid)
         elif step.action == "create":
-            lam.create_function_url_config(FunctionName=want.name, Qualifier=ALIAS, AuthType=want.url_auth)
+            lam.create_function_url_config(FunctionName=want.name, Qualifier=ALIAS, AuthType=want.url_auth,
+                                           InvokeMode=invoke_mode(want))
         else:
-            lam.update_function_url_config(FunctionName=want.name, Qualifier=ALIAS, AuthType=want.url_auth)
+            lam.update_function_url_config(FunctionName=want.name, Qualifier=ALIAS, AuthType=want.url_auth,
+                                           InvokeMode=invoke_mode(want))
 
 
 def teardown(aws: Aws, project: str, stage: str, region: str) -> list[Step]:
