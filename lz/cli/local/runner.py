@@ -51,6 +51,7 @@ class Invocation:
     log: list[str] = field(default_factory=list)
     duration_ms: float = 0.0
     cold: bool = False
+    answered_at: float = 0.0  # time.perf_counter() when the answer arrived (before its log is read)
 
     @property
     def ok(self) -> bool:
@@ -231,10 +232,11 @@ class LocalFunction:
             self._start()
         t0 = time.perf_counter()
         outcome = self.api.outcome(self._submit(event, True, headers), self.timeout)
-        duration = (time.perf_counter() - t0) * 1000
+        answered = time.perf_counter()
+        duration = (answered - t0) * 1000
         if outcome.kind in ("timeout", "init_error"):
             self._kill()  # Lambda ends the sandbox; the next invocation starts a fresh process
-        return Invocation(outcome, self._log_since(mark), duration, cold)
+        return Invocation(outcome, self._log_since(mark), duration, cold, answered)
 
     def invoke_stream(self, event: Any, headers: dict[str, str] | None = None) -> "StreamedInvocation":
         """Start an invocation and return at once: a streamed response is read as it comes
