@@ -83,6 +83,7 @@ class Stage:
     keep_tests: list[str] = field(default_factory=list)
     workflows: dict[str, dict[str, Any]] = field(default_factory=dict)  # per @workflow name
     stream: bool = False  # responses streamed (fronts that can: function_url, rest_api)
+    static: bool | dict[str, Any] = True  # static files: see lz/cli/bundle/static.py
 
     @property
     def function_name(self) -> str:
@@ -173,7 +174,8 @@ def _check(value: Any, spec: dict[str, Any], where: str) -> None:
             shape = ("an AWS region like us-east-1" if "region" in where else
                      "an SQS queue or SNS topic ARN" if "dead_letter" in where else
                      "an SQS, SNS, Lambda or EventBridge ARN" if "on_failure" in where else
-                     "an S3 bucket name" if "task_bucket" in where else
+                     "an S3 bucket name" if "bucket" in where else
+                     "a URL path that starts and ends with /, like /static/" if '"url"' in where else
                      "package.module:app")
             raise SettingsError(f"{where} must look like {shape}, got {json.dumps(value)}")
     if isinstance(value, list) and "items" in spec:
@@ -276,6 +278,7 @@ def load(root: Path | str, stage: str) -> Stage:
     values.pop("extends")
     if values["stream"]:
         _check_stream(stage, values)
+    _check_static(stage, values["static"])
     return Stage(name=stage, project=_project_name(root), root=root, **values)
 
 
@@ -300,6 +303,24 @@ def _check_stream(stage: str, values: dict[str, Any]) -> None:
             f'and "environment" sets AWS_LAMBDA_EXEC_WRAPPER={wrapper}: Lambda runs one wrapper; '
             'remove it from "environment", or set "stream": false'
         )
+
+
+def _check_static(stage: str, static: bool | dict[str, Any]) -> None:
+    """`"static"` as an object says where the files come from or go: "bucket" and/or "dir"."""
+    if not isinstance(static, dict):
+        return
+    where = f'stage "{stage}": "static"'
+    if "bucket" not in static and "dir" not in static:
+        raise SettingsError(
+            f'{where} needs "bucket" (upload the static files to S3: a name, or null for lz to name '
+            'it) or "dir" (a folder of the project to serve, for apps that are not Django); true '
+            "serves a Django app's collected files from the function")
+    if "url" in static and "dir" not in static:
+        raise SettingsError(f'{where}: "url" goes with "dir"; a Django app\'s URL is its STATIC_URL setting')
+    folder = static.get("dir")
+    if folder is not None and (not folder or folder.startswith("/") or ".." in folder.split("/")):
+        raise SettingsError(f'{where}: "dir" must be a folder inside the project, relative to it, got '
+                            f"{json.dumps(folder)}")
 
 
 def _project_name(root: Path) -> str:

@@ -99,6 +99,18 @@ KEYS: dict[str, tuple[dict[str, Any], Any, str]] = {
         "integration in response transfer mode STREAM. HTTP APIs and ALBs cannot stream. Runs lz's "
         "own runtime loop (an exec wrapper) on the managed python runtime.",
     ),
+    "static": (
+        {"type": ["boolean", "object"], "additionalProperties": False, "properties": {
+            "bucket": {"type": ["string", "null"], "pattern": r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$"},
+            "dir": {"type": "string"},
+            "url": {"type": "string", "pattern": r"^/([\w.~-]+/)*$"},
+        }},
+        True,
+        "Static files. true: a Django app's collectstatic runs at build time and the function serves "
+        "its STATIC_URL (other apps: nothing); false: off; {\"bucket\": \"name\" or null}: the files go "
+        "to an S3 bucket lz manages instead (null: lz names it), the app reads LZ_STATIC_URL; "
+        "{\"dir\": \"public\", \"url\": \"/static/\"}: a folder of the project, for apps that are not Django.",
+    ),
     "log_retention_days": (
         {"enum": [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192,
                   2557, 2922, 3288, 3653]},

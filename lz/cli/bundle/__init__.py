@@ -22,6 +22,7 @@ from .collect import Collected, LeftOut, collect, describe_outside
 from .compile import CompileError, compile_sources, interpreter, target_python
 from .deps import DependencyError
 from .reqnames import self_lines
+from .static import FOLDER as STATIC_FOLDER, Static, collect as collect_static
 from .entry import HANDLER, MODULE, app_module_present, handler_source, runtime_files
 from .errors import BuildError
 from .files import locked, replacing, tell_stderr
@@ -50,6 +51,7 @@ class Bundle:
     left_out: list[LeftOut] = field(default_factory=list)  # every project file not shipped, and why
     phases: dict[str, float] = field(default_factory=dict)  # wall seconds per step of this build
     bytecode: dict[str, int] = field(default_factory=dict)  # the app's .pyc: "compiled", "cached"
+    static: Static | None = None  # the static files collected (shipped, or for deploy to upload)
 
 
 def stage_lock(stage: Stage) -> Path:
@@ -136,7 +138,13 @@ def _build(stage: Stage, output: Path | None, refresh: bool, step: Callable[[str
                          "unrelated project); remove the line")
     phases.update({f"dependencies: {name}": seconds for name, seconds in dependencies.phases.items()})
     try:
-        bundle = _write(stage, output, python, jobs, collected, dependencies, notes, step, phases)
+        clock = time.perf_counter()
+        static = collect_static(stage, dict(collected.files), python or target_python(target.python_version),
+                                dependencies.zip_path)
+        if static is not None:
+            phases["static"] = time.perf_counter() - clock
+            notes.append(static.describe())
+        bundle = _write(stage, output, python, jobs, collected, dependencies, notes, step, phases, static)
     finally:
         dependencies.finish()  # the install folder being deleted meanwhile
     phases["total"] = time.perf_counter() - started
@@ -145,7 +153,7 @@ def _build(stage: Stage, output: Path | None, refresh: bool, step: Callable[[str
 
 def _write(stage: Stage, output: Path | None, python: str | None, jobs: int, collected: Collected,
            dependencies: deps.Deps, notes: list[str], step: Callable[[str], None],
-           phases: dict[str, float]) -> Bundle:
+           phases: dict[str, float], static: Static | None = None) -> Bundle:
     """The zip: the cached dependencies' entries as they are, then the project, lz's runtime and
     the generated entry, compiled (bytecode cache first) and compressed in parallel."""
     user_names = {arc for arc, _ in collected.files}
@@ -183,15 +191,21 @@ def _write(stage: Stage, output: Path | None, python: str | None, jobs: int, col
     counts = {}
     with tempfile.TemporaryDirectory(prefix="lz-build-") as tmp, archive.Packer(jobs) as packer:
         entry = Path(tmp) / MODULE
-        entry.write_text(handler_source(stage.app, stage.adapter, registered))
+        shipped = static is not None and not static.bucket
+        entry.write_text(handler_source(stage.app, stage.adapter, registered,
+                                        static.url if shipped else None,
+                                        shipped and static.source == "collectstatic"))
         files = dict(collected.files)  # lz's runtime wins over a project file of the same name,
         files.update(runtime_files())  # and the generated entry over both
         files[MODULE] = entry
+        if shipped:  # served by lz/adapter/static.py from lz_static/, never compiled
+            files.update((f"{STATIC_FOLDER}/{name}", path) for name, path in static.files)
         packer.files(files.items())
         packer.data(*wrapper.bundle_entry())  # the exec wrapper, mode 0755, for AWS_LAMBDA_EXEC_WRAPPER
         if python is not None:
             compiler = interpreter(python)
-            compiled = compile_sources([(arc, path) for arc, path in files.items() if arc.endswith(".py")],
+            compiled = compile_sources([(arc, path) for arc, path in files.items()
+                                        if arc.endswith(".py") and not arc.startswith(STATIC_FOLDER + "/")],
                                        compiler, lambda _, pyc, data: packer.data(pyc, data), jobs=jobs,
                                        cache=BytecodeCache(compiler))
             counts = {"compiled": compiled.fresh, "cached": compiled.cached}
@@ -220,7 +234,7 @@ def _write(stage: Stage, output: Path | None, python: str | None, jobs: int, col
         )
     return Bundle(output, Target(stage.python_version, stage.architecture), HANDLER, zipped, unzipped,
                   dependencies.packages, collected.secrets, python, dependencies.cached, notes,
-                  collected.left_out, phases, counts)
+                  collected.left_out, phases, counts, static)
 
 
 def _damaged(dependencies: deps.Deps, exc: Exception) -> BuildError:

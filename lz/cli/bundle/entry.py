@@ -35,17 +35,33 @@ _module = importlib.import_module({module!r})
 app = _module
 for _part in {attrs!r}:
     app = getattr(app, _part)
-# HTTP events go to the app; tasks, schedules and S3/SQS/SNS records to what registered for them.
+{static}# HTTP events go to the app; tasks, schedules and S3/SQS/SNS records to what registered for them.
 handler = Dispatcher(adapt(app{options}))
 '''
 
 
-def handler_source(app_spec: str, adapter_options: dict, declared: dict | None = None) -> str:
-    """The entry module's text; `declared` is registry.declarations() of the bundled code."""
+# Only a bundle that ships static files (lz_static/) has these lines: the others never import
+# lz/adapter/static.py, and their requests go straight to the app.
+STATIC = '''# Static files collected at build time, answered before the app (lz/adapter/static.py).
+import os.path
+
+from lz.adapter.static import FOLDER, serve_static
+
+app = serve_static(app, os.path.join(os.path.dirname(os.path.abspath(__file__)), FOLDER), {url!r},
+                   django={django!r})
+'''
+
+
+def handler_source(app_spec: str, adapter_options: dict, declared: dict | None = None,
+                   static_url: str | None = None, static_django: bool = False) -> str:
+    """The entry module's text; `declared` is registry.declarations() of the bundled code;
+    `static_url` (e.g. "/static/") when the bundle ships static files to serve under it
+    (`static_django`: Django's collectstatic, whose STATIC_ROOT then points at them)."""
     module, _, attr = app_spec.partition(":")
     options = "".join(f", {key}={value!r}" for key, value in sorted(adapter_options.items()))
+    static = STATIC.format(url=static_url, django=static_django) if static_url else ""
     return TEMPLATE.format(module=module, attrs=tuple(attr.split(".")), options=options,
-                           declared=_literal(declared or {}))
+                           declared=_literal(declared or {}), static=static)
 
 
 def _literal(declared: dict) -> str:
