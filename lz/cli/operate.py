@@ -148,6 +148,9 @@ def manage(local: bool, bundle_path: Path | None, region: str | None, profile: s
     from .invoke import InvokeError, manage_payload
 
     settings = load_stage(stage, project)
+    if local and command and command[0] == "collectstatic":
+        _collectstatic_locally(settings, command)
+        return
     try:
         payload = manage_payload(list(command))
     except InvokeError as exc:
@@ -157,6 +160,26 @@ def manage(local: bool, bundle_path: Path | None, region: str | None, profile: s
     code = answer.result.get("exit", 0) if isinstance(answer.result, dict) else 0
     if code:
         raise click.ClickException(f"manage {command[0]} exited with code {code}")
+
+
+def _collectstatic_locally(settings, command: tuple[str, ...]) -> None:
+    """`lz manage --local STAGE collectstatic`: inside the local runtime it would copy into the
+    unzipped bundle's folder, thrown away after the run. lz collects at build time instead, into the
+    folder the bundle ships (or deploy uploads): do that, and say so."""
+    from .bundle import BuildError, DependencyError, build
+
+    try:
+        built = build(settings)
+    except (BuildError, DependencyError) as exc:
+        raise click.ClickException(str(exc)) from None
+    ignored = f" (its options {' '.join(command[1:])} do not apply)" if command[1:] else ""
+    if built.static is None:
+        click.echo(f"lz manage: stage {settings.name} has no static files to collect (not a Django app "
+                   'with django.contrib.staticfiles, or "static": false)' + ignored)
+        return
+    click.echo(f"lz manage: lz runs collectstatic itself whenever it builds the stage (lz package, lz "
+               f"deploy, lz serve), into its own folder, never the settings' STATIC_ROOT; ran it now"
+               f"{ignored}: {built.static.describe()}")
 
 
 @click.command()

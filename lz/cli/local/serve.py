@@ -44,7 +44,7 @@ def _banner(label: str, front: str, stage: str, host: str, port: int, reload: bo
 
 
 def _app_handler(spec: str, where: str, root: str | None, options: dict[str, Any],
-                 reload: bool) -> Callable:
+                 reload: bool, static: Callable[[], Any] | None = None) -> Callable:
     """The dispatcher for the imported app; under the reloader, an app that fails to import is
     reported and answered 500 until the next save instead of ending the server."""
     from lz.runtime.dispatch import Dispatcher
@@ -55,6 +55,8 @@ def _app_handler(spec: str, where: str, root: str | None, options: dict[str, Any
         return failed_app("(the watching process never serves)")  # the reloader's child imports it
     try:
         app = load_app(spec, where, root)
+        if static is not None:
+            app = _with_static(app, static)
         try:
             adapter = adapter_for(app, options)
         except (TypeError, ValueError) as exc:
@@ -71,6 +73,23 @@ def _app_handler(spec: str, where: str, root: str | None, options: dict[str, Any
     return Dispatcher(adapter, request_log=False)
 
 
+def _with_static(app: Any, collect: Callable[[], Any]) -> Any:
+    """The app behind its static files, collected as a build collects them (bundle/static.py), into
+    the same folder, and served by the same code as in the bundle (lz/adapter/static.py)."""
+    from lz.adapter.static import serve_static
+
+    from ..bundle.errors import BuildError
+
+    try:
+        found = collect()
+    except BuildError as exc:
+        raise AppLoadError(f"the static files could not be collected: {exc}") from None
+    if found is None:
+        return app
+    _say(found.describe())
+    return serve_static(app, str(found.folder), found.url, django=found.source == "collectstatic")
+
+
 def _streams(stream: bool, front: str) -> bool:
     """Whether responses stream: the stage says so and the front can (others buffer, as on AWS)."""
     from ..settings import STREAMING_FRONTS
@@ -84,8 +103,9 @@ def _streams(stream: bool, front: str) -> bool:
 def _serve_in_process(spec: str, where: str, root: str | None, label: str, options: dict[str, Any],
                       front: str, stage: str, host: str, port: int, reload: bool, timeout: float,
                       function_name: str = "lz-local", memory: int = 512,
-                      extra_files: list[str] | None = None, stream: bool = False) -> None:
-    dispatcher = _app_handler(spec, where, root, options, reload)
+                      extra_files: list[str] | None = None, stream: bool = False,
+                      static: Callable[[], Any] | None = None) -> None:
+    dispatcher = _app_handler(spec, where, root, options, reload, static)
     if _streams(stream, front):
         from .streaming import stream_in_process
 
@@ -118,6 +138,7 @@ def front_of(settings: Any, front: str | None, api_stage: str | None) -> tuple[s
 
 def serve_stage(settings: Any, app_spec: str | None, front: str | None, api_stage: str | None,
                 host: str, port: int, reload: bool) -> None:
+    from ..bundle.static import collect_in_process
     from ..invoke import local_environment
 
     os.environ.update(local_environment(settings))
@@ -127,7 +148,8 @@ def serve_stage(settings: Any, app_spec: str | None, front: str | None, api_stag
     _serve_in_process(spec, f" (stage {settings.name})", str(settings.root), f"{settings.name} ({spec})",
                       dict(settings.adapter or {}), front, api_stage, host, port, reload,
                       settings.timeout, settings.function_name, settings.memory,
-                      [str(settings.root / "lz_settings.json")], settings.stream)
+                      [str(settings.root / "lz_settings.json")], settings.stream,
+                      lambda: collect_in_process(settings))
 
 
 def _what(event: dict) -> str:
