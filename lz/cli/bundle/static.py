@@ -122,7 +122,8 @@ def collect(stage: Any, files: dict[str, Path], python: str | None, deps_zip: Pa
 
     found = run_collectstatic(python, paths, local_environment(stage), settings_module(stage, files) or "",
                               stage.root, dest, isolated=True, architecture=stage.architecture)
-    if found is None:
+    if found is None:  # nothing to ship or upload: no stale files either
+        shutil.rmtree(dest, ignore_errors=True)
         return None
     return _checked(found, bucket)
 

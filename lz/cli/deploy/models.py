@@ -67,6 +67,8 @@ class Desired:
     tags: dict[str, str] = field(default_factory=dict)
     workflows: tuple = ()  # machines.Machine: one state machine per @workflow
     stream: bool = False  # streamed responses: lz's runtime loop, URL/integration in stream mode
+    static_bucket: str | None = None  # "static": {"bucket": ...}: where the static files go
+    static_folder: Path | None = None  # the files the build collected (.lz/static/STAGE/)
 
     @property
     def name(self) -> str:
@@ -139,7 +141,16 @@ class Desired:
                                    task_queue_all=self.task_queue_all,
                                    workflow_arn_prefix=arn_prefix(self.region, self.account, self.project,
                                                                   self.stage) if self.workflows else None,
-                                   stream=self.stream)
+                                   stream=self.stream, static_url=self.static_url)
+
+    @property
+    def static_url(self) -> str | None:
+        """LZ_STATIC_URL: where the app links its static files, when they are in S3."""
+        if not self.static_bucket:
+            return None
+        from .resources.static_bucket import static_url
+
+        return static_url(self.static_bucket, self.region)
 
     def policy(self) -> dict:
         from .policy import execution_policy
@@ -179,7 +190,7 @@ def stream_environment(stream: bool) -> dict[str, str]:
 def runtime_environment(environment: dict[str, str], *, task_bucket: str | None = None,
                         allow_raw_invoke: bool = False, task_queue_url: str | None = None,
                         task_queue_all: bool = False, workflow_arn_prefix: str | None = None,
-                        stream: bool = False) -> dict[str, str]:
+                        stream: bool = False, static_url: str | None = None) -> dict[str, str]:
     """The function's environment: the settings' own, plus what lz's runtime reads (task queue,
     task bucket, whether raw invoke is allowed, where the stage's state machines are, the exec
     wrapper of a streaming stage). The local runtime uses the same."""
@@ -195,6 +206,8 @@ def runtime_environment(environment: dict[str, str], *, task_bucket: str | None 
         env["LZ_TASK_BUCKET"] = task_bucket
     if allow_raw_invoke:
         env["LZ_ALLOW_RAW_INVOKE"] = "1"
+    if static_url:  # the settings' own LZ_STATIC_URL (a CDN in front of the bucket) wins
+        env.setdefault("LZ_STATIC_URL", static_url)
     return env
 
 
@@ -250,7 +263,23 @@ def desired(stage: Stage, region: str, account: str, zip_path: Path, handler: st
         snap_start=stage.snap_start, dead_letter=stage.dead_letter,
         permissions=tuple(stage.permissions), policy_arns=tuple(stage.policy_arns),
         tags=tags, workflows=workflows, stream=stage.stream,
+        **static_target(stage, region, account),
     )
+
+
+def static_target(stage: Stage, region: str, account: str) -> dict:
+    """The static bucket and the collected files to upload, when the stage sends them to S3 and
+    its build collected some (.lz/static/STAGE/, written by `lz package`)."""
+    if not (isinstance(stage.static, dict) and "bucket" in stage.static):
+        return {}
+    from ..bundle.static import folder_for
+    from .resources.static_bucket import bucket_name
+
+    folder = folder_for(stage)
+    if not folder.is_dir():
+        return {}
+    name = stage.static["bucket"] or bucket_name(stage.project, stage.name, account, region)
+    return {"static_bucket": name, "static_folder": folder}
 
 
 def canonical(document: dict | str) -> str:

@@ -19,12 +19,13 @@ from . import (
     schedules,
     sns_subscriptions,
     sqs_sources,
+    static_bucket,
     task_queue,
     url,
     workflow_roles,
     workflows,
 )
 
-KINDS = (role, workflow_roles, logs, bucket, function, task_queue, url, http_api, rest_api, schedules,
-         s3_notifications, sqs_sources, sns_subscriptions, workflows)
+KINDS = (role, workflow_roles, logs, bucket, static_bucket, function, task_queue, url, http_api, rest_api,
+         schedules, s3_notifications, sqs_sources, sns_subscriptions, workflows)
 BY_NAME = {kind.KIND: kind for kind in KINDS}
