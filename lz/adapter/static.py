@@ -271,9 +271,16 @@ def serve_static(app: Callable[..., Any], root: str, url: str = "/static/",
 
     files = StaticFiles(root, url)
     if django:
-        import sys
-
-        conf = sys.modules.get("django.conf")
-        if conf is not None:
-            conf.settings.STATIC_ROOT = files.root
+        django_static_root(files.root)
     return StaticASGI(app, files) if is_asgi(app) else StaticWSGI(app, files)
+
+
+def django_static_root(root: str) -> None:
+    """Point the imported Django's STATIC_ROOT at `root`, the bundle's copy of what collectstatic
+    wrote: ManifestStaticFilesStorage reads staticfiles.json there (when the files are in S3, the
+    bundle ships that one file) to link hashed names."""
+    import sys
+
+    conf = sys.modules.get("django.conf")
+    if conf is not None:
+        conf.settings.STATIC_ROOT = root

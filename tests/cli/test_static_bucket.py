@@ -80,9 +80,12 @@ def test_static_files_go_to_a_bucket_with_public_reads_under_static_only(aws_env
     statements = boto3.client("iam", region_name=REGION).get_role_policy(
         RoleName=f"{NAME}-lambda", PolicyName="lz")["PolicyDocument"] if _has_inline(NAME) else {}
     assert bucket not in json.dumps(statements)  # the function never reads the bucket
-    with zipfile.ZipFile(project / ".lz" / f"{NAME}.zip") as zf:  # nothing static shipped
-        assert not any(n.startswith("lz_static/") for n in zf.namelist())
-        assert "serve_static" not in zf.read("lz_handler.py").decode()
+    bundle = project / ".lz" / f"{NAME}.zip"
+    with zipfile.ZipFile(bundle) as zf:  # only Django's manifest ships, to link hashed names
+        assert [n for n in zf.namelist() if n.startswith("lz_static/")] == ["lz_static/staticfiles.json"]
+        entry = zf.read("lz_handler.py").decode()
+        assert "serve_static" not in entry and "django_static_root" in entry
+    _login_page_links_the_bucket(project, bundle, config["Environment"]["Variables"], hashed)
 
     # unchanged: no static step, no object written
     moto_requests(aws_env["AWS_ENDPOINT_URL"], "start")
@@ -115,3 +118,16 @@ def _has_inline(name: str) -> bool:
 
     names = boto3.client("iam", region_name=REGION).list_role_policies(RoleName=f"{name}-lambda")["PolicyNames"]
     return "lz" in names
+
+
+def _login_page_links_the_bucket(project: Path, bundle: Path, environment: dict, hashed: str) -> None:
+    """The deployed zip, run by the local runtime with the function's environment: the admin's
+    page links the stylesheet in the bucket, by the hashed name from the shipped manifest."""
+    from lz.cli.local.runner import LocalFunction
+    from tests.builders import make
+
+    python = need_python("3.13")
+    with LocalFunction(bundle, "3.13", python=python, environment=environment) as fn:
+        page = fn.invoke(make("http_v2", path="/admin/login/"))
+    assert page.ok and page.result["statusCode"] == 200, page.log
+    assert f'href="{environment["LZ_STATIC_URL"]}{hashed}"' in page.result["body"]

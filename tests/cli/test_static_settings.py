@@ -89,3 +89,21 @@ def test_a_bucket_for_an_app_that_is_not_django_says_what_to_set(tmp_path: Path)
         build(stage, bytecode=False)
     assert "needs Django's collectstatic" in str(caught.value)
     assert '"static": {"dir": "static", "url": "/static/"}' in str(caught.value)
+
+
+def test_a_file_too_large_for_a_lambda_response_fails_the_build(tmp_path: Path) -> None:
+    """Lambda's synchronous response is 6 MB at most ("Lambda quotas", Invocation payload), and a
+    binary body goes base64-encoded in it: the build says so before a request would fail."""
+    from lz.cli.bundle import BuildError, build
+    from lz.cli.bundle.static import LARGEST
+
+    project = make_project(tmp_path, {"dev": {"app": "app:app", "static": {"dir": "public"}}},
+                           {"app.py": APP, "public/ok.png": "x"})
+    (project / "public" / "video.mp4").write_bytes(b"\0" * (LARGEST + 1))
+    with pytest.raises(BuildError) as caught:
+        build(load(project, "dev"), bytecode=False)
+    message = str(caught.value)
+    assert "video.mp4 (4.5 MiB)" in message and '"static": {"bucket": null}' in message
+    (project / "public" / "video.mp4").write_bytes(b"\0" * LARGEST)  # the largest that fits
+    built = build(load(project, "dev"), bytecode=False)
+    assert built.static is not None and len(built.static.files) == 2

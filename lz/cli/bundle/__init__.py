@@ -192,14 +192,17 @@ def _write(stage: Stage, output: Path | None, python: str | None, jobs: int, col
     with tempfile.TemporaryDirectory(prefix="lz-build-") as tmp, archive.Packer(jobs) as packer:
         entry = Path(tmp) / MODULE
         shipped = static is not None and not static.bucket
+        manifest = static.manifest if static is not None and static.bucket else None
         entry.write_text(handler_source(stage.app, stage.adapter, registered,
                                         static.url if shipped else None,
-                                        shipped and static.source == "collectstatic"))
+                                        shipped and static.source == "collectstatic", manifest is not None))
         files = dict(collected.files)  # lz's runtime wins over a project file of the same name,
         files.update(runtime_files())  # and the generated entry over both
         files[MODULE] = entry
         if shipped:  # served by lz/adapter/static.py from lz_static/, never compiled
             files.update((f"{STATIC_FOLDER}/{name}", path) for name, path in static.files)
+        elif manifest is not None:  # in S3: Django still needs its manifest to link hashed names
+            files[f"{STATIC_FOLDER}/{manifest.name}"] = manifest
         packer.files(files.items())
         packer.data(*wrapper.bundle_entry())  # the exec wrapper, mode 0755, for AWS_LAMBDA_EXEC_WRAPPER
         if python is not None:

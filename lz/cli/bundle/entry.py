@@ -52,14 +52,28 @@ app = serve_static(app, os.path.join(os.path.dirname(os.path.abspath(__file__)),
 '''
 
 
+# A Django app whose static files are in S3 still links them through its manifest: the bundle
+# ships lz_static/staticfiles.json alone, and Django reads it there.
+MANIFEST_ONLY = '''# Static files are in S3; Django's manifest (hashed names) ships, read from here.
+import os.path
+
+from lz.adapter.static import FOLDER, django_static_root
+
+django_static_root(os.path.join(os.path.dirname(os.path.abspath(__file__)), FOLDER))
+'''
+
+
 def handler_source(app_spec: str, adapter_options: dict, declared: dict | None = None,
-                   static_url: str | None = None, static_django: bool = False) -> str:
+                   static_url: str | None = None, static_django: bool = False,
+                   manifest_only: bool = False) -> str:
     """The entry module's text; `declared` is registry.declarations() of the bundled code;
     `static_url` (e.g. "/static/") when the bundle ships static files to serve under it
-    (`static_django`: Django's collectstatic, whose STATIC_ROOT then points at them)."""
+    (`static_django`: Django's collectstatic, whose STATIC_ROOT then points at them);
+    `manifest_only`: the files are in S3 and only Django's staticfiles.json ships."""
     module, _, attr = app_spec.partition(":")
     options = "".join(f", {key}={value!r}" for key, value in sorted(adapter_options.items()))
-    static = STATIC.format(url=static_url, django=static_django) if static_url else ""
+    static = (STATIC.format(url=static_url, django=static_django) if static_url
+              else MANIFEST_ONLY if manifest_only else "")
     return TEMPLATE.format(module=module, attrs=tuple(attr.split(".")), options=options,
                            declared=_literal(declared or {}), static=static)
 

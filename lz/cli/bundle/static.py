@@ -53,6 +53,12 @@ class Static:
     bucket: bool = False  # uploaded to S3 by deploy, not shipped in the bundle
     hashed: int = 0  # names with a content hash (ManifestStaticFilesStorage)
 
+    @property
+    def manifest(self) -> Path | None:
+        """Django's staticfiles.json (ManifestStaticFilesStorage), when collectstatic wrote one."""
+        path = self.folder / "staticfiles.json"
+        return path if self.source == "collectstatic" and path.is_file() else None
+
     def describe(self) -> str:
         where = "uploaded to S3 at deploy" if self.bucket else f"served by the function under {self.url}"
         hashed = f", {self.hashed} with hashed names" if self.hashed else ""
