@@ -237,7 +237,8 @@ class StaticASGI:
         self.files = files
         self.prefix = files.prefix
 
-    async def __call__(self, scope: dict[str, Any], receive: Callable[..., Any], send: Callable[..., Any]) -> None:
+    async def __call__(self, scope: dict[str, Any], receive: Callable[..., Any],
+                       send: Callable[..., Any]) -> None:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         root = scope.get("root_path") or ""

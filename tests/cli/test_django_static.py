@@ -29,6 +29,7 @@ def project(tmp_path: Path) -> Path:
     shutil.copytree(ROOT / "tests" / "django_app", dest, ignore=shutil.ignore_patterns(".lz", "__pycache__"))
     settings = json.loads((dest / "lz_settings.json").read_text())
     settings["wsgi"]["environment"]["DJANGO_DB_PATH"] = str(tmp_path / "db.sqlite3")
+    settings["s3"] = {"extends": "static", "static": {"bucket": None}}
     (dest / "lz_settings.json").write_text(json.dumps(settings))
     return dest
 
@@ -42,12 +43,12 @@ def _admin_css(server: Server) -> str:
     return found.group(1)
 
 
-def _check_css(server: Server, project: Path) -> None:
+def _check_css(server: Server, project: Path, stage: str = "static") -> None:
     """What a browser and a CDN see of the admin's stylesheet, and of paths that try to leave."""
     href = _admin_css(server)
     status, headers, body = server.get(href)
     assert status == 200
-    expected = (project / ".lz" / "static" / "static" / href.removeprefix("/static/")).read_bytes()
+    expected = (project / ".lz" / "static" / stage / href.removeprefix("/static/")).read_bytes()
     assert body == expected and b"--body-fg" in body  # the admin's own CSS, byte for byte
     assert headers["Content-Type"] == "text/css; charset=utf-8"
     assert headers["Content-Length"] == str(len(body))
@@ -72,13 +73,16 @@ def _check_css(server: Server, project: Path) -> None:
     assert status_of(posted) == 405
 
 
-def test_admin_css_loads_through_serve_bundle(lz_env, project: Path) -> None:
+@pytest.mark.parametrize("stage", ["static", "s3"])
+def test_admin_css_loads_through_serve_bundle(lz_env, project: Path, stage: str) -> None:
+    """A stage whose files go to S3 at deploy ships and serves them under `lz serve --bundle`,
+    in a zip of its own (the deploy's bundle ships only the manifest: test_static_bucket.py)."""
     need_python("3.13")
-    with Server(["static", "--project", str(project), "--bundle"], env=lz_env, timeout=600) as server:
-        _check_css(server, project)
+    with Server([stage, "--project", str(project), "--bundle"], env=lz_env, timeout=600) as server:
+        _check_css(server, project, stage)
     # collected for the target into lz's folder and shipped; the settings' STATIC_ROOT untouched
     assert not (project / "staticfiles").exists()
-    bundle = project / ".lz" / "django-app-static.zip"
+    bundle = project / ".lz" / ("django-app-static.zip" if stage == "static" else "django-app-s3-serve.zip")
     with zipfile.ZipFile(bundle) as zf:
         names = set(zf.namelist())
         entry = zf.read("lz_handler.py").decode()

@@ -43,7 +43,8 @@ def main(spec_path: str) -> int:
 
         call_command("collectstatic", interactive=False, verbosity=0)
         storage = staticfiles_storage._wrapped  # the LazyObject is set up by now
-        result.update(url=str(settings.STATIC_URL), storage=f"{type(storage).__module__}.{type(storage).__qualname__}",
+        kind = type(storage)
+        result.update(url=str(settings.STATIC_URL), storage=f"{kind.__module__}.{kind.__qualname__}",
                       manifest=isinstance(storage, ManifestFilesMixin))
     with open(spec["result"], "w", encoding="utf-8") as fh:
         json.dump(result, fh)

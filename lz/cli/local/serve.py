@@ -174,7 +174,7 @@ def serve_bundle(settings: Any, front: str | None, api_stage: str | None, host: 
     front, api_stage = front_of(settings, front, api_stage)
     streaming = _streams(settings.stream, front)
     try:
-        bundle = build(settings)
+        bundle = build(*served_locally(settings))
         # tasks run per LZ_TASKS (in a thread by default), not sent to a Lambda that is not there
         environment = {**local_environment(settings), **stream_environment(streaming),
                        "LZ_TASKS": os.environ.get("LZ_TASKS", "thread")}
@@ -204,6 +204,21 @@ def serve_bundle(settings: Any, front: str | None, api_stage: str | None, host: 
         run(gateway_app(handler, front, api_stage, context_for), front, host, port, reload=False)
     finally:
         function.close()
+
+
+def served_locally(settings: Any) -> tuple[Any, Any]:
+    """(settings, output) of the bundle `lz serve --bundle` runs: a stage whose static files go to
+    S3 at deploy ships them here instead (no bucket locally, LZ_STATIC_URL unset, so the app links
+    its own STATIC_URL), in a zip of its own so that the deploy's bundle is never this one."""
+    import dataclasses
+
+    static = settings.static
+    if not (isinstance(static, dict) and "bucket" in static):
+        return settings, None
+    local = {k: v for k, v in static.items() if k != "bucket"} or True
+    _say("the stage's static files go to S3 at deploy; here the bundle ships and serves them")
+    output = settings.root / ".lz" / f"{settings.project}-{settings.name}-serve.zip"
+    return dataclasses.replace(settings, static=local), output
 
 
 def _loop_shipped(bundle: Any) -> None:

@@ -97,7 +97,8 @@ def local_files(folder: Path) -> dict[str, tuple[Path, str]]:
     """{key: (path, md5 hex)} of the collected files to upload; a .gz/.br twin of another file is
     left out (S3 cannot choose between encodings per request)."""
     out = {}
-    names = {p.relative_to(folder).as_posix(): p for p in folder.rglob("*") if p.is_file() and not p.is_symlink()}
+    names = {p.relative_to(folder).as_posix(): p for p in folder.rglob("*")
+             if p.is_file() and not p.is_symlink()}
     for name, path in sorted(names.items()):
         if name.endswith((".gz", ".br")) and name[:-3] in names:
             continue
@@ -163,7 +164,8 @@ def _open(aws: Aws, name: str) -> None:
     with aws.explain(f"allowing public reads of s3://{name}/{PREFIX}"):
         s3.put_public_access_block(Bucket=name, PublicAccessBlockConfiguration=BLOCK)
         policy = _policy(aws, name) or {"Version": "2012-10-17", "Statement": []}
-        policy["Statement"] = [s for s in policy.get("Statement", []) if s.get("Sid") != SID] + [statement(name)]
+        kept = [s for s in policy.get("Statement", []) if s.get("Sid") != SID]
+        policy["Statement"] = kept + [statement(name)]
         s3.put_bucket_policy(Bucket=name, Policy=json.dumps(policy))
 
 
