@@ -30,6 +30,7 @@ def project(tmp_path: Path) -> Path:
     settings = json.loads((dest / "lz_settings.json").read_text())
     settings["wsgi"]["environment"]["DJANGO_DB_PATH"] = str(tmp_path / "db.sqlite3")
     settings["s3"] = {"extends": "static", "static": {"bucket": None}}
+    settings["asgi-static"] = {"extends": "static", "app": "mysite.asgi:application"}
     (dest / "lz_settings.json").write_text(json.dumps(settings))
     return dest
 
@@ -61,7 +62,7 @@ def _check_css(server: Server, project: Path, stage: str = "static") -> None:
     status, _, body = server.get("/static/site.css")  # the project's STATICFILES_DIRS
     assert status == 200 and b"#123456" in body
     head = raw_request(server.port, f"HEAD {href} HTTP/1.1\nHost: x\nConnection: close\n")
-    assert status_of(head) == 200 and f"Content-Length: {len(expected)}".encode() in head
+    assert status_of(head) == 200 and f"content-length: {len(expected)}".encode() in head.lower()
     assert head.endswith(b"\r\n\r\n")  # no body
     for path in ("/static/../mysite/settings.py", "/static/%2e%2e/mysite/settings.py",
                  "/static/admin%2f..%2f..%2fmysite/settings.py", "/static/admin/css/base.css%00.png",
@@ -73,7 +74,7 @@ def _check_css(server: Server, project: Path, stage: str = "static") -> None:
     assert status_of(posted) == 405
 
 
-@pytest.mark.parametrize("stage", ["static", "s3"])
+@pytest.mark.parametrize("stage", ["static", "s3", "asgi-static"])
 def test_admin_css_loads_through_serve_bundle(lz_env, project: Path, stage: str) -> None:
     """A stage whose files go to S3 at deploy ships and serves them under `lz serve --bundle`,
     in a zip of its own (the deploy's bundle ships only the manifest: test_static_bucket.py)."""
@@ -82,7 +83,7 @@ def test_admin_css_loads_through_serve_bundle(lz_env, project: Path, stage: str)
         _check_css(server, project, stage)
     # collected for the target into lz's folder and shipped; the settings' STATIC_ROOT untouched
     assert not (project / "staticfiles").exists()
-    bundle = project / ".lz" / ("django-app-static.zip" if stage == "static" else "django-app-s3-serve.zip")
+    bundle = project / ".lz" / ("django-app-s3-serve.zip" if stage == "s3" else f"django-app-{stage}.zip")
     with zipfile.ZipFile(bundle) as zf:
         names = set(zf.namelist())
         entry = zf.read("lz_handler.py").decode()
