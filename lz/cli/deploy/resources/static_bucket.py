@@ -161,11 +161,15 @@ def _open(aws: Aws, name: str) -> None:
     """Public reads under static/: the block first (a public policy is refused while
     BlockPublicPolicy is on), then our statement, replacing an older one of ours only."""
     s3 = aws.client("s3")
-    with aws.explain(f"allowing public reads of s3://{name}/{PREFIX}"):
+    with aws.explain(f"allowing a public policy on bucket {name} (its Block Public Access)"):
         s3.put_public_access_block(Bucket=name, PublicAccessBlockConfiguration=BLOCK)
-        policy = _policy(aws, name) or {"Version": "2012-10-17", "Statement": []}
-        kept = [s for s in policy.get("Statement", []) if s.get("Sid") != SID]
-        policy["Statement"] = kept + [statement(name)]
+    policy = _policy(aws, name) or {"Version": "2012-10-17", "Statement": []}
+    kept = [s for s in policy.get("Statement", []) if s.get("Sid") != SID]
+    policy["Statement"] = kept + [statement(name)]
+    with aws.explain(f"putting the policy that lets anyone read s3://{name}/{PREFIX}* (an AccessDenied "
+                     "here is often the account's own Block Public Access, which outranks the "
+                     "bucket's: allow public policies for this bucket, or put the files behind "
+                     "CloudFront and keep \"static\": true)"):
         s3.put_bucket_policy(Bucket=name, Policy=json.dumps(policy))
 
 
