@@ -107,6 +107,15 @@ def test_static_files_go_to_a_bucket_with_public_reads_under_static_only(aws_env
                   if r["method"] == "PUT" and bucket in r["url"] and "/static/" in r["url"])
     assert len(puts) == 3 and "static/site.css" in puts and "static/staticfiles.json" in puts
 
+    # objects lost (a deploy interrupted mid-upload, a hand deletion): the next deploy reads the
+    # bucket again and puts back exactly those
+    _s3().delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": f"static/{hashed}"},
+                                                            {"Key": "static/staticfiles.json"}]})
+    fourth = lz(aws_env, "deploy", "s3", "--project", str(project))
+    assert fourth.returncode == 0, fourth.stderr
+    assert f"2 of {len(objects)} static files new or changed" in fourth.stderr
+    assert {f"static/{hashed}", "static/staticfiles.json"} <= set(_objects(bucket))
+
     gone = lz(aws_env, "undeploy", "s3", "--yes", "--project", str(project))
     assert gone.returncode == 0, gone.stderr
     assert f"deleted static bucket {bucket}" in gone.stdout
