@@ -149,3 +149,30 @@ def test_a_collectstatic_failure_fails_the_build(lz_env, project: Path) -> None:
     assert "collectstatic failed while building" in built.stderr and "no-such-image.png" in built.stderr
     assert '"static": false' in built.stderr
     assert os.path.exists(project / "mysite")  # nothing of the project touched
+
+
+def test_a_rebuild_with_nothing_changed_skips_collectstatic(lz_env, project: Path) -> None:
+    """The memo: same inputs, same folder (collectstatic not run); a changed file in a folder the
+    finders search, even one lz does not ship (dist/ is junk), runs it again."""
+    need_python("3.13")
+    from lz.cli.bundle import build
+    from lz.cli.settings import load
+
+    settings = project / "mysite" / "static_settings.py"
+    settings.write_text(settings.read_text() + "\nSTATICFILES_DIRS = [BASE_DIR / 'assets', BASE_DIR / 'dist']\n")
+    (project / "dist").mkdir()
+    (project / "dist" / "app.js").write_text("console.log('one')\n")
+    folder = project / ".lz" / "static" / "static"
+    first = build(load(project, "static"))
+    made = folder.stat().st_ino
+    again = build(load(project, "static"))
+    assert folder.stat().st_ino == made  # not collected again
+    assert again.static is not None and len(again.static.files) == len(first.static.files)
+    with zipfile.ZipFile(again.path) as zf:
+        assert "lz_static/app.js" in zf.namelist() and "dist/app.js" not in zf.namelist()
+    (project / "dist" / "app.js").write_text("console.log('two')\n")
+    third = build(load(project, "static"))
+    assert folder.stat().st_ino != made
+    assert (folder / "app.js").read_text() == "console.log('two')\n"
+    with zipfile.ZipFile(third.path) as zf:
+        assert zf.read("lz_static/app.js") == b"console.log('two')\n"

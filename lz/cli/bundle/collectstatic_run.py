@@ -4,7 +4,8 @@ collectstatic into the folder lz ships or uploads, whatever STATIC_ROOT the proj
 Standard library and Django only: it runs under the target's Python with the bundle's own
 dependencies first on sys.path (or, for in-process `lz serve`, the Python lz runs in). SPEC.json
 holds {"paths", "environment", "settings_module", "root", "dest", "result"}; the result file gets
-{"installed": bool, "url": STATIC_URL, "storage": class, "manifest": bool}. A failure is a
+{"installed": bool, "url": STATIC_URL, "storage": class, "manifest": bool, "sources": the
+finders' folders}. A failure is a
 traceback on stderr and a non-zero exit, which the bundler shows the user.
 """
 
@@ -45,10 +46,23 @@ def main(spec_path: str) -> int:
         storage = staticfiles_storage._wrapped  # the LazyObject is set up by now
         kind = type(storage)
         result.update(url=str(settings.STATIC_URL), storage=f"{kind.__module__}.{kind.__qualname__}",
-                      manifest=isinstance(storage, ManifestFilesMixin))
+                      manifest=isinstance(storage, ManifestFilesMixin), sources=_sources())
     with open(spec["result"], "w", encoding="utf-8") as fh:
         json.dump(result, fh)
     return 0
+
+
+def _sources() -> list:
+    """The folders Django's finders searched (STATICFILES_DIRS, each app's static/)."""
+    from django.contrib.staticfiles.finders import get_finders
+
+    found = []
+    for finder in get_finders():
+        for storage in (getattr(finder, "storages", None) or {}).values():
+            location = getattr(storage, "location", None)
+            if location:
+                found.append(str(location))
+    return found
 
 
 if __name__ == "__main__":

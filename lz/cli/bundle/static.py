@@ -123,21 +123,39 @@ def collect(stage: Any, files: dict[str, Path], python: str | None, deps_zip: Pa
             f"collectstatic runs Django at build time under Python {stage.python_version}, and none "
             f"was found: install one (`uv python install {stage.python_version}`), or set "
             '"static": false to ship no static files')
-    paths = [str(stage.root)] + ([str(unpacked(deps_zip))] if deps_zip else [])
     from ..invoke import local_environment
+    from . import static_memo
 
-    found = run_collectstatic(python, paths, local_environment(stage), settings_module(stage, files) or "",
-                              stage.root, dest, isolated=True, architecture=stage.architecture)
-    if found is None:  # nothing to ship or upload: no stale files either
-        shutil.rmtree(dest, ignore_errors=True)
+    environment, module = local_environment(stage), settings_module(stage, files) or ""
+    given = static_memo.inputs(python, deps_zip, environment, module, files)
+    memo = static_memo.lookup(dest, given)
+    if memo is not None:  # nothing changed since the last run: its files (or none) stand
+        found = Static(dest, memo["url"], _listing(dest), hashed=_hashed(dest)) if memo["installed"] else None
+    else:
+        static_memo.forget(dest)
+        site = [str(unpacked(deps_zip))] if deps_zip else []
+        result: dict[str, Any] = {}
+        found = run_collectstatic(python, [str(stage.root), *site], environment, module, stage.root, dest,
+                                  isolated=True, architecture=stage.architecture, result=result)
+        if found is None:
+            shutil.rmtree(dest, ignore_errors=True)  # nothing to ship or upload: no stale files either
+        sources = [s for s in result.get("sources", ()) if not any(_under(s, p) for p in site)]
+        static_memo.store(dest, given, sources, result)
+    if found is None:
         return None
     return _checked(found, bucket)
 
 
+def _under(path: str, folder: str) -> bool:
+    return os.path.abspath(path).startswith(os.path.abspath(folder) + os.sep)
+
+
 def run_collectstatic(python: str, paths: list[str], environment: dict[str, str], module: str,
-                      root: Path, dest: Path, isolated: bool, architecture: str = "") -> Static | None:
+                      root: Path, dest: Path, isolated: bool, architecture: str = "",
+                      result: dict[str, Any] | None = None) -> Static | None:
     """Django's collectstatic under `python` with `paths` first on sys.path, into `dest` (replaced
-    whole once it succeeded); None when staticfiles is not installed."""
+    whole once it succeeded); None when staticfiles is not installed. `result` gets what the run
+    reported (collectstatic_run.py)."""
     dest.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".lz-static-", dir=dest.parent) as tmp:
         work = Path(tmp)
@@ -155,10 +173,12 @@ def run_collectstatic(python: str, paths: list[str], environment: dict[str, str]
                         "native code of the requirements cannot load here; build on the same CPU)")
             raise BuildError(f"collectstatic failed while building (Django {module} under {python}):\n"
                              f"{tail}{hint}\nFix the settings, or set \"static\": false")
-        result = json.loads((work / "result.json").read_text())
-        if not result.get("installed"):
+        reported = json.loads((work / "result.json").read_text())
+        if result is not None:
+            result.update(reported)
+        if not reported.get("installed"):
             return None
-        url = result["url"]
+        url = reported["url"]
         out = work / "out"
         out.mkdir(exist_ok=True)
         if dest.exists():
