@@ -107,3 +107,15 @@ def test_a_file_too_large_for_a_lambda_response_fails_the_build(tmp_path: Path) 
     (project / "public" / "video.mp4").write_bytes(b"\0" * LARGEST)  # the largest that fits
     built = build(load(project, "dev"), bytecode=False)
     assert built.static is not None and len(built.static.files) == 2
+
+
+def test_the_bucket_lz_names_is_a_valid_s3_name() -> None:
+    """S3 bucket names: 3-63 characters, lowercase letters, digits, dots and hyphens, starting and
+    ending with a letter or digit ("General purpose bucket naming rules", Amazon S3 User Guide)."""
+    import re
+
+    from lz.cli.deploy.resources.static_bucket import bucket_name
+
+    for stage in ("dev", "Prod_EU", "x" * 40):
+        name = bucket_name("my-project", stage, "123456789012", "eu-west-1")
+        assert re.fullmatch(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", name), name

@@ -34,8 +34,9 @@ SHORT = "public, max-age=60"
 
 
 def bucket_name(project: str, stage: str, account: str, region: str) -> str:
-    """The name lz gives a stage's static bucket ("bucket": null): unique per account and region."""
-    return f"lz-{project}-{stage}-static-{account}-{region}"[:63].rstrip("-.")
+    """The name lz gives a stage's static bucket ("bucket": null): unique per account and region,
+    in the letters S3 allows (a stage name may hold capitals and underscores; bucket names not)."""
+    return f"lz-{project}-{stage.lower().replace('_', '-')}-static-{account}-{region}"[:63].rstrip("-.")
 
 
 def static_url(bucket: str, region: str) -> str:
