@@ -111,7 +111,8 @@ def test_a_file_too_large_for_a_lambda_response_fails_the_build(tmp_path: Path) 
 
 def test_the_bucket_lz_names_is_a_valid_s3_name() -> None:
     """S3 bucket names: 3-63 characters, lowercase letters, digits, dots and hyphens, starting and
-    ending with a letter or digit ("General purpose bucket naming rules", Amazon S3 User Guide)."""
+    ending with a letter or digit ("General purpose bucket naming rules", Amazon S3 User Guide,
+    https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html)."""
     import re
 
     from lz.cli.deploy.resources.static_bucket import bucket_name
