@@ -83,6 +83,7 @@ class Stage:
     keep_tests: list[str] = field(default_factory=list)
     workflows: dict[str, dict[str, Any]] = field(default_factory=dict)  # per @workflow name
     stream: bool = False  # responses streamed (fronts that can: function_url, rest_api)
+    engine: str = "lz"  # who deploys: lz's engine or a CloudFormation stack (lz/cli/stack/)
 
     @property
     def function_name(self) -> str:

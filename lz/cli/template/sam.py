@@ -24,6 +24,9 @@ def to_sam(resources: dict[str, dict]) -> dict[str, dict]:
     if dead_letter:
         service = str(dead_letter["TargetArn"]).split(":")[2] if isinstance(dead_letter["TargetArn"], str) else "sqs"
         props["DeadLetterQueue"] = {"Type": service.upper(), "TargetArn": dead_letter["TargetArn"]}
+    if "SnapStart" in props:  # SnapStart applies to the versions lz's Version resource publishes
+        function["Metadata"] = {"cfn-lint": {"config": {"ignore_checks": ["W2530"]}},
+                                "lz": "versions are published by the Version resource, not AutoPublishAlias"}
     function["Type"] = "AWS::Serverless::Function"
     function["Properties"] = props
     out[FUNCTION] = function
