@@ -86,9 +86,7 @@ def deploy(settings, stage: str, dry_run: bool, force_unlock: bool, yes: bool, a
         plan_table(steps, out, title)
         if not steps or dry_run or yes:
             return bool(steps) and not dry_run
-        if not click.confirm("execute this change set?", err=True):
-            raise click.ClickException("not executed: nothing was changed (the change set was deleted)")
-        return True
+        return click.confirm("execute this change set?", err=True)
 
     try:
         with for_stage(aws, settings, "deploy", force_unlock, lambda m: out.print(m, markup=False),
@@ -97,6 +95,8 @@ def deploy(settings, stage: str, dry_run: bool, force_unlock: bool, yes: bool, a
             result = run(aws, settings, bundle.path, bundle.handler, dry_run, show_plan, _event_line(out))
     except (AwsError, RegistryError) as exc:
         raise click.ClickException(str(exc)) from None
+    if result.status == "not executed" and not dry_run:
+        raise click.ClickException("not executed: nothing was changed (the change set was deleted)")
     for line in result.after:
         out.print(f"  {line}", markup=False, highlight=False)
     if dry_run:

@@ -118,6 +118,19 @@ def _events(aws: Aws, name: str) -> list[dict]:
                 for e in page["StackEvents"]]
 
 
+def first_failed(events: list[dict]) -> str | None:
+    """The reason of the first failed resource event among `events` (oldest first), which names the
+    cause; the failures after it are mostly "Resource creation cancelled" as CloudFormation stops."""
+    for event in events:
+        if str(event.get("ResourceStatus", "")).endswith("_FAILED") and event.get("ResourceStatusReason") \
+                and "cancelled" not in event["ResourceStatusReason"].lower():
+            return f"{event.get('LogicalResourceId')} ({event.get('ResourceType')}): {event['ResourceStatusReason']}"
+    for event in events:
+        if str(event.get("ResourceStatus", "")).endswith("_FAILED") and event.get("ResourceStatusReason"):
+            return f"{event.get('LogicalResourceId')} ({event.get('ResourceType')}): {event['ResourceStatusReason']}"
+    return None
+
+
 def follow(aws: Aws, name: str, seen: set[str], on_event: Callable[[dict], None],
            timeout: float = 3600, poll: float = POLL) -> tuple[str, str | None]:
     """Print the stack's new events (oldest first) until it settles; (final status, the reason of
@@ -129,10 +142,7 @@ def follow(aws: Aws, name: str, seen: set[str], on_event: Callable[[dict], None]
         for event in fresh:
             seen.add(event["EventId"])
             on_event(event)
-            status = event.get("ResourceStatus", "")
-            if first_failure is None and status.endswith("_FAILED") and event.get("ResourceStatusReason"):
-                first_failure = f"{event.get('LogicalResourceId')} ({event.get('ResourceType')}): " \
-                                f"{event['ResourceStatusReason']}"
+        first_failure = first_failure or first_failed(fresh)
         stack = stack_status(aws, name)
         status = stack["StackStatus"] if stack else "DELETE_COMPLETE"
         if status.endswith(SETTLED) and not status.endswith("_IN_PROGRESS"):

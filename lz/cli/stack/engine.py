@@ -25,6 +25,7 @@ from ..deploy.resources import function
 from ..deploy.steps import Step
 from ..settings import Stage
 from ..template import Code, desired_for_template, render
+from ..template.function import LIVE_VERSION, PUBLISHED
 from . import buckets, changes
 
 TAG_ENGINE = "lz:engine"
@@ -123,7 +124,7 @@ def deploy(aws: Aws, stage: Stage, zip_path: Path, handler: str, dry_run: bool,
     body = render(desired_for_template(stage, zip_path, handler), code).text()
     parameters = [{"ParameterKey": "CodeS3Bucket", "ParameterValue": code.bucket or ""},
                   {"ParameterKey": "CodeS3Key", "ParameterValue": code.key or ""},
-                  {"ParameterKey": "LiveVersion", "ParameterValue": ""}]
+                  {"ParameterKey": LIVE_VERSION, "ParameterValue": PUBLISHED}]
     kind = "UPDATE" if stack is not None and stack["StackStatus"] != "REVIEW_IN_PROGRESS" else "CREATE"
     before = buckets.deployed_buckets(aws, name) if kind == "UPDATE" else []
     made = changes.create(aws, name, kind, body, parameters, stack_tags(stage)) if not dry_run or stack else None
@@ -219,7 +220,7 @@ def rollback(aws: Aws, stage: Stage, to: str | None, back: int,
     current = alias["FunctionVersion"]
     target = pick_version(aws, stage.function_name, current, to, back)
     values = {p["ParameterKey"]: p.get("ParameterValue", "") for p in stack.get("Parameters") or []}
-    values["LiveVersion"] = target
+    values[LIVE_VERSION] = target
     with aws.explain(f"reading the template of stack {name}"):
         body = aws.client("cloudformation").get_template(StackName=name)["TemplateBody"]
     if isinstance(body, dict):
@@ -269,6 +270,6 @@ def describe(aws: Aws, stage: Stage) -> list[tuple[str, str]]:
             ("stack status", f"{stack['StackStatus']}" + (f": {stack['StackStatusReason']}"
                                                          if stack.get("StackStatusReason") else "")),
             ("stack updated", str(stack.get("LastUpdatedTime") or stack.get("CreationTime")))]
-    if values.get("LiveVersion"):
-        rows.append(("live pinned", f"version {values['LiveVersion']} (lz rollback); the next deploy unpins it"))
+    if values.get(LIVE_VERSION, PUBLISHED) != PUBLISHED:
+        rows.append(("live pinned", f"version {values[LIVE_VERSION]} (lz rollback); the next deploy unpins it"))
     return rows

@@ -22,6 +22,7 @@ LOGS = "LogGroup"
 ALIAS_ID = "LiveAlias"
 LIVE_VERSION = "LiveVersion"
 PINNED = "LiveVersionPinned"
+PUBLISHED = "published"  # LiveVersion's value for: the version this template publishes
 
 
 def properties(t: Template) -> dict:
@@ -69,10 +70,10 @@ def emit(t: Template) -> None:
     t.add(version, "AWS::Lambda::Version", {"FunctionName": ref(FUNCTION),
                                             "Description": f"code {want.code_sha256}"},
           DeletionPolicy="Retain", UpdateReplacePolicy="Retain")
-    t.parameter(LIVE_VERSION, "String", "",
-                "Empty: live is the version this template publishes. A version number: live points "
-                "there instead (set by `lz rollback`).")
-    t.conditions[PINNED] = {"Fn::Not": [{"Fn::Equals": [ref(LIVE_VERSION), ""]}]}
+    t.parameter(LIVE_VERSION, "String", PUBLISHED,
+                f'"{PUBLISHED}": live is the version this template publishes. A version number: live '
+                "points there instead (set by `lz rollback`).", AllowedPattern=f"^({PUBLISHED}|[0-9]+)$")
+    t.conditions[PINNED] = {"Fn::Not": [{"Fn::Equals": [ref(LIVE_VERSION), PUBLISHED]}]}
     t.add(ALIAS_ID, "AWS::Lambda::Alias", {
         "FunctionName": ref(FUNCTION), "Name": ALIAS,
         "FunctionVersion": {"Fn::If": [PINNED, ref(LIVE_VERSION), att(version, "Version")]}})
