@@ -268,6 +268,9 @@ def _schedules(stage: str, region: str | None, profile: str | None, project: str
     aws = make_aws(settings, region, profile)
     try:
         with for_stage(aws, settings, "schedule"):
+            from .stack.engine import guard_lz
+
+            guard_lz(aws, settings)  # a stack's rules are the stack's: deploy changes them
             bundle = build(settings)
             steps = schedule_only(aws, settings, bundle.path, bundle.handler, remove)
     except (BuildError, DependencyError, AwsError, RegistryError) as exc:

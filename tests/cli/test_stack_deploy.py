@@ -85,13 +85,39 @@ def test_create_noop_code_change_and_undeploy(aws_env, root: Path) -> None:
     assert "nothing deleted" in lz(aws_env, "undeploy", "dev", "--yes", "--project", str(root)).stderr
 
 
-def test_a_refused_prompt_executes_nothing_and_leaves_no_stack(aws_env, root: Path) -> None:
+def test_a_dry_run_or_a_refused_prompt_executes_nothing_and_leaves_no_stack(aws_env, root: Path) -> None:
+    dry = _deploy(aws_env, root, "--engine", "cloudformation", "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    assert "stack: proj-dev" in dry.stderr and "the stack does not exist yet" in dry.stderr
     result = _deploy(aws_env, root, "--engine", "cloudformation", input="n\n")
     assert result.returncode == 1
     assert "execute this change set?" in result.stderr and "not executed" in result.stderr
     assert not [s for s in _client("cloudformation").describe_stacks()["Stacks"]
                 if s["StackName"] == STACK and s["StackStatus"] != "DELETE_COMPLETE"]
     assert not _client("lambda").list_functions()["Functions"]
+    assert _deploy(aws_env, root, "--engine", "cloudformation", "--yes").returncode == 0
+    (root / "app.py").write_text(APP + "# v2\n")
+    dry = _deploy(aws_env, root, "--engine", "cloudformation", "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    assert "Lambda::Version" in dry.stderr and "UPDATE_COMPLETE" not in dry.stderr  # shown, not executed
+    assert _stack()["StackStatus"] == "CREATE_COMPLETE"
+    pending = [c for c in _client("cloudformation").list_change_sets(StackName=STACK)["Summaries"]
+               if c.get("ExecutionStatus") == "AVAILABLE"]
+    assert pending == []  # the dry run's change set was deleted again
+
+
+def test_lz_template_upload_puts_the_zip_in_the_code_bucket(aws_env, root: Path) -> None:
+    from tests.cli.cfn_support import lint
+
+    result = lz(aws_env, "template", "dev", "--upload", "--project", str(root))
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)
+    bucket = document["Parameters"]["CodeS3Bucket"]["Default"]
+    key = document["Parameters"]["CodeS3Key"]["Default"]
+    assert bucket == "lz-proj-123456789012-us-east-1" and key.startswith("dev/") and key.endswith(".zip")
+    body = _client("s3").get_object(Bucket=bucket, Key=key)["Body"].read()
+    assert body == (root / ".lz" / "proj-dev.zip").read_bytes()
+    assert lint(document) == []
 
 
 def test_a_failure_says_why(aws_env, root: Path) -> None:
@@ -137,6 +163,8 @@ def test_rollback_and_status_go_through_the_stack(aws_env, root: Path) -> None:
     assert status.returncode == 0, status.stderr
     assert "cloudformation (stack proj-dev)" in status.stdout and "live pinned" in status.stdout
     assert "version 1 (lz rollback)" in status.stdout
+    tail = lz(aws_env, "tail", "dev", "--no-follow", "--project", str(root))  # the stack's log group
+    assert tail.returncode == 0 and "no log lines since 10m in /aws/lambda/proj-dev" in tail.stderr
     bad = lz(aws_env, "rollback", "dev", "--to", "9", "--project", str(root))
     assert bad.returncode == 1 and "has no version 9; published versions: 1, 2" in bad.stderr
     (root / "app.py").write_text(APP + "# the fix\n")
@@ -163,6 +191,8 @@ def test_each_engine_refuses_the_others_stage(aws_env, root: Path) -> None:
     assert refused.returncode == 1
     assert "is deployed through CloudFormation (stack proj-dev" in refused.stderr
     assert "lz undeploy dev" in refused.stderr
+    rules = lz(aws_env, "schedule", "dev", "--project", str(root))  # the stack's rules are the stack's
+    assert rules.returncode == 1 and "is deployed through CloudFormation" in rules.stderr
 
 
 def test_s3_notifications_are_set_beside_the_stack_and_found_again_through_it(aws_env, tmp_path: Path) -> None:

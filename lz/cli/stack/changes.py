@@ -104,18 +104,26 @@ def delete(aws: Aws, arn: str) -> None:
 
 
 def seen_events(aws: Aws, name: str) -> set[str]:
-    """The ids of the stack's events so far (those a follow must not print again)."""
+    """The ids of the stack's latest events (those a follow must not print again): its first page,
+    newest first, is enough, since a follow reads pages only until it meets one of them."""
     try:
-        return {e["EventId"] for e in _events(aws, name)}
+        return {e["EventId"] for e in _events(aws, name, set(), pages=1)}
     except AwsError:
         return set()
 
 
-def _events(aws: Aws, name: str) -> list[dict]:
+def _events(aws: Aws, name: str, seen: set[str], pages: int | None = None) -> list[dict]:
+    """The stack's events newest first, page after page until one already `seen` (a stack's
+    history only grows: the older pages hold nothing new)."""
     cfn = aws.client("cloudformation")
+    found: list[dict] = []
     with aws.explain(f"reading the events of stack {name}"):
-        return [e for page in cfn.get_paginator("describe_stack_events").paginate(StackName=name)
-                for e in page["StackEvents"]]
+        for number, page in enumerate(cfn.get_paginator("describe_stack_events").paginate(StackName=name)):
+            events = page["StackEvents"]
+            found += events
+            if any(e["EventId"] in seen for e in events) or (pages is not None and number + 1 >= pages):
+                break
+    return found
 
 
 def first_failed(events: list[dict]) -> str | None:
@@ -138,7 +146,7 @@ def follow(aws: Aws, name: str, seen: set[str], on_event: Callable[[dict], None]
     deadline = time.monotonic() + timeout
     first_failure: str | None = None
     while True:
-        fresh = [e for e in reversed(_events(aws, name)) if e["EventId"] not in seen]
+        fresh = [e for e in reversed(_events(aws, name, seen)) if e["EventId"] not in seen]
         for event in fresh:
             seen.add(event["EventId"])
             on_event(event)

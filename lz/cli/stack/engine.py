@@ -136,7 +136,8 @@ def deploy(aws: Aws, stage: Stage, zip_path: Path, handler: str, dry_run: bool,
         show_plan([])
     else:
         arn, steps = made
-        if dry_run or not show_plan(steps):
+        go = show_plan(steps)  # shown on a dry run too
+        if dry_run or not go:
             changes.delete(aws, arn)
             if kind == "CREATE":  # a stack in REVIEW_IN_PROGRESS holds nothing: leave none behind
                 _delete_empty(aws, name)
