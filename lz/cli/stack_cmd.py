@@ -86,7 +86,10 @@ def deploy(settings, stage: str, dry_run: bool, force_unlock: bool, yes: bool, a
         plan_table(steps, out, title)
         if not steps or dry_run or yes:
             return bool(steps) and not dry_run
-        return click.confirm("execute this change set?", err=True)
+        try:
+            return click.confirm("execute this change set?", err=True)
+        except click.Abort:  # no answer (no terminal, end of input, Ctrl-C): not executed
+            return False
 
     try:
         with for_stage(aws, settings, "deploy", force_unlock, lambda m: out.print(m, markup=False),

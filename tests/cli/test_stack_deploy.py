@@ -89,6 +89,8 @@ def test_a_dry_run_or_a_refused_prompt_executes_nothing_and_leaves_no_stack(aws_
     dry = _deploy(aws_env, root, "--engine", "cloudformation", "--dry-run")
     assert dry.returncode == 0, dry.stderr
     assert "stack: proj-dev" in dry.stderr and "the stack does not exist yet" in dry.stderr
+    unanswered = _deploy(aws_env, root, "--engine", "cloudformation", input="")  # CI without --yes
+    assert unanswered.returncode == 1 and "not executed" in unanswered.stderr
     result = _deploy(aws_env, root, "--engine", "cloudformation", input="n\n")
     assert result.returncode == 1
     assert "execute this change set?" in result.stderr and "not executed" in result.stderr
@@ -163,6 +165,7 @@ def test_rollback_and_status_go_through_the_stack(aws_env, root: Path) -> None:
     assert status.returncode == 0, status.stderr
     assert "cloudformation (stack proj-dev)" in status.stdout and "live pinned" in status.stdout
     assert "version 1 (lz rollback)" in status.stdout
+    assert "1 IAM::Role" in status.stdout and "1 Lambda::Function" in status.stdout
     tail = lz(aws_env, "tail", "dev", "--no-follow", "--project", str(root))  # the stack's log group
     assert tail.returncode == 0 and "no log lines since 10m in /aws/lambda/proj-dev" in tail.stderr
     bad = lz(aws_env, "rollback", "dev", "--to", "9", "--project", str(root))

@@ -271,6 +271,11 @@ def describe(aws: Aws, stage: Stage) -> list[tuple[str, str]]:
             ("stack status", f"{stack['StackStatus']}" + (f": {stack['StackStatusReason']}"
                                                          if stack.get("StackStatusReason") else "")),
             ("stack updated", str(stack.get("LastUpdatedTime") or stack.get("CreationTime")))]
+    kinds: dict[str, int] = {}
+    for resource in _resources(aws, stack["StackName"]):
+        kind = resource["ResourceType"].removeprefix("AWS::")
+        kinds[kind] = kinds.get(kind, 0) + 1
+    rows.append(("stack resources", ", ".join(f"{n} {k}" for k, n in sorted(kinds.items())) or "none"))
     if values.get(LIVE_VERSION, PUBLISHED) != PUBLISHED:
         rows.append(("live pinned", f"version {values[LIVE_VERSION]} (lz rollback); the next deploy unpins it"))
     return rows
