@@ -84,6 +84,10 @@ def test_a_local_zip_in_plain_cloudformation_is_for_aws_cloudformation_package(t
     root = project(tmp_path, "example_flask")
     findings = lint(render(root, local=True).document)
     assert [f.split()[0] for f in findings] == ["W3002"]
+    sam = render(root, fmt="sam").document  # SAM with the uploaded zip (lz template --upload)
+    assert sam["Resources"]["Function"]["Properties"]["CodeUri"] == {"Bucket": {"Ref": "CodeS3Bucket"},
+                                                                     "Key": {"Ref": "CodeS3Key"}}
+    assert lint(sam) == []
 
 
 def test_role_statements_are_policy_py_statements_for_the_deploying_account(tmp_path: Path) -> None:

@@ -10,6 +10,10 @@ from ..aws import Aws, AwsError, error_code
 from ..deploy.steps import Step
 
 CAPABILITIES = ["CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"]
+# A change set with no change: DescribeChangeSet says FAILED with the StatusReason "The submitted
+# information didn't contain changes. Submit different information to create a change set."; some
+# paths answer "No updates are to be performed." instead (CloudFormation API reference,
+# DescribeChangeSet / ChangeSetSummary StatusReason)
 NO_CHANGES = ("didn't contain changes", "No updates are to be performed")
 ACTIONS = {"Add": "create", "Modify": "update", "Remove": "delete", "Import": "import", "Dynamic": "update"}
 SETTLED = ("_COMPLETE", "_FAILED")

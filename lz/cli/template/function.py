@@ -67,7 +67,10 @@ def emit(t: Template) -> None:
     props = properties(t)
     t.add(FUNCTION, "AWS::Lambda::Function", props, DependsOn=[LOGS])
     version = f"Version{digest(want.code_sha256, {k: v for k, v in props.items() if k != 'Code'})}"
-    t.add(version, "AWS::Lambda::Version", {"FunctionName": ref(FUNCTION),
+    # CodeSha256: the version is published only if $LATEST holds this build's code, as lz's engine
+    # publishes with CodeSha256 ("AWS::Lambda::Version", CloudFormation template reference,
+    # https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-lambda-version.html)
+    t.add(version, "AWS::Lambda::Version", {"FunctionName": ref(FUNCTION), "CodeSha256": want.code_sha256,
                                             "Description": f"code {want.code_sha256}"},
           DeletionPolicy="Retain", UpdateReplacePolicy="Retain")
     t.parameter(LIVE_VERSION, "String", PUBLISHED,
