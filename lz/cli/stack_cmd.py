@@ -59,9 +59,10 @@ def template(stage: str, output: Path | None, fmt: str, upload: bool, region: st
         click.echo(rendered.text(), nl=False)
     for note in rendered.notes:
         click.echo(f"not in the template: {note.what}: {note.how}", err=True)
-    if not upload:
-        click.echo(f"code: {code.path} (sam deploy, or aws cloudformation package, uploads it); "
-                   "the role is named: deploy with CAPABILITY_NAMED_IAM", err=True)
+    capabilities = "CAPABILITY_NAMED_IAM" + (" CAPABILITY_AUTO_EXPAND" if fmt == "sam" else "")
+    where = f"code: {code.path} (sam deploy, or aws cloudformation package, uploads it)" if not upload else \
+        f"code: s3://{code.bucket}/{code.key}"
+    click.echo(f"{where}; the roles are named: deploy with {capabilities}", err=True)
 
 
 def _event_line(out):

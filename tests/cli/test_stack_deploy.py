@@ -120,6 +120,7 @@ def test_lz_template_upload_puts_the_zip_in_the_code_bucket(aws_env, root: Path)
     body = _client("s3").get_object(Bucket=bucket, Key=key)["Body"].read()
     assert body == (root / ".lz" / "proj-dev.zip").read_bytes()
     assert lint(document) == []
+    assert f"code: s3://{bucket}/{key}; the roles are named: deploy with CAPABILITY_NAMED_IAM" in result.stderr
 
 
 def test_a_failure_says_why(aws_env, root: Path) -> None:
@@ -166,6 +167,7 @@ def test_rollback_and_status_go_through_the_stack(aws_env, root: Path) -> None:
     assert "cloudformation (stack proj-dev)" in status.stdout and "live pinned" in status.stdout
     assert "version 1 (lz rollback)" in status.stdout
     assert "1 IAM::Role" in status.stdout and "1 Lambda::Function" in status.stdout
+    assert "stack drift" in status.stdout
     tail = lz(aws_env, "tail", "dev", "--no-follow", "--project", str(root))  # the stack's log group
     assert tail.returncode == 0 and "no log lines since 10m in /aws/lambda/proj-dev" in tail.stderr
     bad = lz(aws_env, "rollback", "dev", "--to", "9", "--project", str(root))

@@ -276,6 +276,11 @@ def describe(aws: Aws, stage: Stage) -> list[tuple[str, str]]:
         kind = resource["ResourceType"].removeprefix("AWS::")
         kinds[kind] = kinds.get(kind, 0) + 1
     rows.append(("stack resources", ", ".join(f"{n} {k}" for k, n in sorted(kinds.items())) or "none"))
+    drift = stack.get("DriftInformation") or {}
+    checked = drift.get("LastCheckTimestamp")
+    rows.append(("stack drift", f"{drift.get('StackDriftStatus', 'NOT_CHECKED')}"
+                 + (f" (checked {checked})" if checked else
+                    f" (aws cloudformation detect-stack-drift --stack-name {stack['StackName']})")))
     if values.get(LIVE_VERSION, PUBLISHED) != PUBLISHED:
         rows.append(("live pinned", f"version {values[LIVE_VERSION]} (lz rollback); the next deploy unpins it"))
     return rows
