@@ -122,12 +122,16 @@ def _plan_table(steps, console, title: str) -> None:
 @click.option("--force-unlock", is_flag=True,
               help="Remove the stage's deploy lock left by a process that is gone, then deploy.")
 @click.option("--confirm", is_flag=True, help="Ask before applying the plan (default: apply it).")
+@click.option("--engine", type=click.Choice(["lz", "cloudformation"]),
+              help="Who deploys: lz's own engine, or a CloudFormation stack (default: the stage's \"engine\").")
+@click.option("--yes", is_flag=True, help="With --engine cloudformation: execute the change set without asking.")
 @aws_options
-def deploy(stage: str, dry_run: bool, force_unlock: bool, confirm: bool, region: str | None,
-           profile: str | None, project: str) -> None:
+def deploy(stage: str, dry_run: bool, force_unlock: bool, confirm: bool, engine: str | None, yes: bool,
+           region: str | None, profile: str | None, project: str) -> None:
     """Package STAGE, show the plan, apply it, print the URL. Re-running converges.
 
-    The plan is applied without asking, as a CI job wants; --confirm asks first.
+    The plan is applied without asking, as a CI job wants; --confirm asks first. With the
+    cloudformation engine the plan is the stack's change set, executed after a prompt (--yes: not).
     """
     from .aws import AwsError
     from .bundle import BuildError, DependencyError, build
@@ -138,6 +142,11 @@ def deploy(stage: str, dry_run: bool, force_unlock: bool, confirm: bool, region:
     settings = load_stage(stage, project)
     out = console()
     aws = make_aws(settings, region, profile)
+    if (engine or settings.engine) == "cloudformation":
+        from . import stack_cmd
+
+        stack_cmd.deploy(settings, stage, dry_run, force_unlock, yes, aws, _plan_table)
+        return
 
     def show_plan(steps) -> None:
         _plan_table(steps, out, f"plan for {settings.project}-{stage}")
@@ -147,6 +156,9 @@ def deploy(stage: str, dry_run: bool, force_unlock: bool, confirm: bool, region:
     try:
         with for_stage(aws, settings, "deploy", force_unlock, lambda m: out.print(m, markup=False),
                        enabled=not dry_run):
+            from .stack.engine import guard_lz
+
+            guard_lz(aws, settings)
             bundle = build(settings)
             result = run(aws, settings, bundle.path, bundle.handler, dry_run, show_plan=show_plan,
                          on_step=lambda i, s: out.print(
@@ -177,10 +189,15 @@ def status(stage: str, region: str | None, profile: str | None, project: str) ->
     settings = load_stage(stage, project)
     aws = make_aws(settings, region, profile)
     try:
+        from .stack_cmd import status_rows
+
+        stack_rows = status_rows(aws, settings)  # a stage CloudFormation owns: its stack, no lz plan
         bundle = build(settings)
-        st = read(aws, settings, bundle.path, bundle.handler)
+        st = read(aws, settings, None if stack_rows else bundle.path, bundle.handler)
     except (BuildError, DependencyError, AwsError) as exc:
         raise click.ClickException(str(exc)) from None
+    for label, value in stack_rows:  # shown even when the stack holds no function with live
+        click.echo(f"{label:20s} {value}")
     if not st.deployed:
         raise click.ClickException(f"{st.name} is not deployed (no function with alias live in {aws.region})")
     for label, value in [("function", st.name), ("version behind live", st.version),
@@ -197,7 +214,9 @@ def status(stage: str, region: str | None, profile: str | None, project: str) ->
     for name, kind, runs in st.workflows:
         last = ", ".join(runs) if runs else ("in its logs only (EXPRESS)" if kind == "EXPRESS" else "none yet")
         click.echo(f"  {name}  {kind.lower()}  {last}")
-    if st.drift:
+    if stack_rows:
+        click.echo(f"changes from settings/code: lz deploy {stage} --dry-run shows the change set")
+    elif st.drift:
         click.echo("drift from settings/code (lz deploy would):")
         for line in st.drift:
             click.echo(f"  - {line}")
@@ -222,6 +241,14 @@ def rollback(stage: str, to: str | None, back: int, force_unlock: bool, region: 
     settings = load_stage(stage, project)
     aws = make_aws(settings, region, profile)
     try:
+        from .stack.engine import engine_of
+
+        if engine_of(aws, settings) == "cloudformation":
+            from . import stack_cmd
+
+            before, after = stack_cmd.rollback(settings, stage, to, back, force_unlock, aws)
+            click.echo(f"live: version {before} -> {after} (stack parameter LiveVersion)")
+            return
         with for_stage(aws, settings, "rollback", force_unlock, lambda m: click.echo(m, err=True)):
             before, after = run(aws, settings, to, back)
     except AwsError as exc:
@@ -241,6 +268,9 @@ def _schedules(stage: str, region: str | None, profile: str | None, project: str
     aws = make_aws(settings, region, profile)
     try:
         with for_stage(aws, settings, "schedule"):
+            from .stack.engine import guard_lz
+
+            guard_lz(aws, settings)  # a stack's rules are the stack's: deploy changes them
             bundle = build(settings)
             steps = schedule_only(aws, settings, bundle.path, bundle.handler, remove)
     except (BuildError, DependencyError, AwsError, RegistryError) as exc:
@@ -289,6 +319,17 @@ def undeploy(stage: str, yes: bool, force_unlock: bool, region: str | None, prof
         return yes or click.confirm("delete all of these?", default=False, err=True)
 
     try:
+        from .stack.engine import engine_of
+
+        if engine_of(aws, settings) == "cloudformation":
+            from . import stack_cmd
+
+            said = stack_cmd.undeploy(settings, stage, yes, force_unlock, aws, _plan_table)
+            for line in said:
+                click.echo(line)
+            if not said:
+                out.print("nothing deleted")
+            return
         with for_stage(aws, settings, "undeploy", force_unlock, lambda m: out.print(m, markup=False)):
             deleted = run(aws, settings, confirm)
     except AwsError as exc:
@@ -302,9 +343,10 @@ def undeploy(stage: str, yes: bool, force_unlock: bool, region: str | None, prof
 
 
 from .operate import invoke, manage, serve, tail  # noqa: E402 - commands of their own module
+from .stack_cmd import template  # noqa: E402 - `lz template`
 from .workflow_cmd import workflow  # noqa: E402 - the `lz workflow` group
 
-for _command in (serve, invoke, manage, tail, workflow):
+for _command in (serve, invoke, manage, tail, workflow, template):
     cli.add_command(_command)
 
 if __name__ == "__main__":

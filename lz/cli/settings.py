@@ -84,6 +84,7 @@ class Stage:
     workflows: dict[str, dict[str, Any]] = field(default_factory=dict)  # per @workflow name
     stream: bool = False  # responses streamed (fronts that can: function_url, rest_api)
     static: bool | dict[str, Any] = True  # static files: see lz/cli/bundle/static.py
+    engine: str = "lz"  # who deploys: lz's engine or a CloudFormation stack (lz/cli/stack/)
 
     @property
     def function_name(self) -> str:

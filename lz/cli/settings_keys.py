@@ -235,6 +235,14 @@ KEYS: dict[str, tuple[dict[str, Any], Any, str]] = {
         "but its logs); \"logging\" OFF (default), ERROR or ALL to a log group of its own; "
         "\"tracing\" true for X-Ray.",
     ),
+    "engine": (
+        {"enum": ["lz", "cloudformation"]},
+        "lz",
+        "Who deploys the stage: lz's own engine (AWS is the state; fast, no stack), or a "
+        "CloudFormation stack PROJECT-STAGE made from `lz template` (change sets, drift detection, "
+        "stack policies). `lz deploy --engine` overrides it; a stage stays with the engine that "
+        "deployed it until `lz undeploy`.",
+    ),
     "timeout": (
         {"type": "integer", "minimum": 1, "maximum": 900},
         30,
