@@ -154,9 +154,12 @@ def build_scope(request: Request, state: dict[str, Any] | None) -> dict[str, Any
         headers = []
         for name, value in items:
             if type(value) is list:
-                value = join_values(name, value)
-                if value is None:
-                    continue
+                if len(value) == 1:
+                    value = value[0]
+                else:  # repeated: joined (RFC 9110; cookies with '; ')
+                    value = join_values(name, value)
+                    if value is None:
+                        continue
             try:
                 item = (name, value)
                 headers.append(pairs[item] if item in pairs else _header_pair(item))

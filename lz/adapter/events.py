@@ -50,7 +50,7 @@ class AppError(AdapterError):
 class Options:
     """Per-adapter settings the sources read while parsing."""
 
-    __slots__ = ("base_path", "text_mime_types", "strip_stage", "text_cache")
+    __slots__ = ("base_path", "text_mime_types", "strip_stage", "text_cache", "request_line")
 
     def __init__(
         self,
@@ -67,6 +67,9 @@ class Options:
         self.strip_stage: bool = strip_stage
         # content type -> travels as text; filled by codec.is_text, bounded there.
         self.text_cache: dict[str, bool] = {}
+        # Whether the adapter writes the request line (log.py) for every HTTP event it answers:
+        # turned on by the runtime's Dispatcher, so a bundle's entry has it; adapt() alone not.
+        self.request_line: bool = False
 
 
 class Request:
@@ -136,6 +139,8 @@ class Source(Protocol):
     """One event source: knows its event shape going in and its result shape going out."""
 
     name: str
+    # The event's key of the path as the front delivered it (the request line names it).
+    path_key: str
     # The largest JSON result this source accepts from Lambda, in bytes.
     limit: int
     # Whether its front can stream a response (a Function URL, a REST API): then `prelude` gives

@@ -7,9 +7,12 @@ TYPE_CHECKING = False  # importing typing costs a cold start ~5 ms
 if TYPE_CHECKING:
     from typing import Any, Callable
 
+import sys
+from time import perf_counter_ns as _clock
+
 from .codec import PayloadTooLarge
 from .events import AppError, BadRequest, Options, Request, Response, Source, UnknownEvent, detect
-from .log import log, request_id
+from .log import CENTS, METHODS, event_line, log, quote, request_id, request_line
 
 _TEXT = [("Content-Type", "text/plain; charset=utf-8")]
 
@@ -42,23 +45,24 @@ class Adapter:
         return self.run(request)
 
     def __call__(self, event: dict[str, Any], context: Any = None) -> dict[str, Any]:
+        options = self.options
+        start = _clock() if options.request_line else 0
         # A function is nearly always invoked by one front: ask its source first, directly.
         source = self.source
         if source is None or type(event) is not dict or not source.matches(event):
             source = self.source = detect(event)
-        options = self.options
         try:
             request = source.parse(event, context, options)
         except BadRequest as exc:
-            return self._fail(source, event, context, 400, "Bad Request", str(exc))
+            return self._logged(start, event, context, self._fail(
+                source, event, context, 400, "Bad Request", str(exc)))
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            return self._fail(
-                source, event, context, 400, "Bad Request", f"malformed {source.name} event: {exc!r}"
-            )
+            return self._logged(start, event, context, self._fail(
+                source, event, context, 400, "Bad Request", f"malformed {source.name} event: {exc!r}"))
         if source.streams and context is not None:
             opener = getattr(context, "lz_stream", None)  # a streaming stage's HTTP invocation
             if opener is not None:
-                return self._streamed(source, request, opener)
+                return self._logged(start, event, context, self._streamed(source, request, opener))
         try:
             response = self.run(request)
         except AppError as exc:
@@ -83,13 +87,13 @@ class Adapter:
             )
             response = error_response(500, "Internal Server Error")
         try:
-            return source.encode(response, request, options)
+            result = source.encode(response, request, options)
         except AppError as exc:  # header pairs that are not (str, str): found while encoding them
             log().error(
                 "lz: invalid response from the app (request_id=%s, %s %s): %s",
                 request_id(context), request.method, request.path, exc,
             )
-            return source.encode(error_response(500, "Internal Server Error"), request, options)
+            result = source.encode(error_response(500, "Internal Server Error"), request, options)
         except PayloadTooLarge as exc:
             log().error(
                 "lz: %s (request_id=%s, %s %s); answered 502 instead. Return less, or serve big "
@@ -97,13 +101,36 @@ class Adapter:
                 exc, request_id(context), request.method, request.path,
             )
             message = f"Bad Gateway: the {exc.what} limit was exceeded ({exc.size:,} bytes)."
-            return source.encode(error_response(502, message), request, options)
+            result = source.encode(error_response(502, message), request, options)
         except Exception:
             log().exception(
                 "lz: could not encode the app's response (request_id=%s, %s %s)",
                 request_id(context), request.method, request.path,
             )
-            return source.encode(error_response(500, "Internal Server Error"), request, options)
+            result = source.encode(error_response(500, "Internal Server Error"), request, options)
+        if start:
+            # The request line, from what was parsed and encoded: the method the app was given
+            # (already checked to be text), the path as the front delivered it, the status sent.
+            ns = _clock() - start
+            path = event.get(source.path_key)
+            status = result["statusCode"]
+            rid = getattr(context, "aws_request_id", None)
+            if type(path) is str and type(status) is int and type(rid) is str:
+                method = request.method
+                cents = (ns + 5000) // 10000
+                sys.stdout.write(
+                    f'{{"lz":"request","method":{METHODS[method] if method in METHODS else quote(method)},'
+                    f'"path":{quote(path)},"status":{status},"ms":{cents // 100}.{CENTS[cents % 100]},'
+                    f'"request_id":{quote(rid)}}}\n')
+            else:  # a path that is not text, no request id: the careful way
+                sys.stdout.write(request_line(request.method, path, status, ns, request_id(context)))
+        return result
+
+    def _logged(self, start: int, event: dict[str, Any], context: Any, result: Any) -> Any:
+        """`result`, after writing its request line (when they are on) from the event itself."""
+        if start:
+            sys.stdout.write(event_line(event, result, _clock() - start, context))
+        return result
 
     def _streamed(self, source: Source, request: Request, opener: Any) -> dict[str, Any]:
         """The streaming path of __call__: the app's response goes out through `opener` as it

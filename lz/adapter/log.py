@@ -1,7 +1,19 @@
 """The adapter's logger, created on first use so that `logging` is not imported on a cold start
-that never logs (on Lambda the runtime has usually imported it already; locally it costs ~5 ms)."""
+that never logs (on Lambda the runtime has usually imported it already; locally it costs ~5 ms),
+and the request line: one JSON object a request on stdout, which `lz tail` folds (cli/tail/fold.py).
+
+    {"lz":"request","method":"GET","path":"/items","status":200,"ms":1.25,"request_id":"..."}
+
+The adapter writes it itself when `Options.request_line` is on (the runtime's Dispatcher turns it
+on, see runtime/dispatch.py), from the method it parsed and the status it encoded: the line costs a
+format string and JSON's C string escaper, not a second reading of the event.
+"""
 
 from __future__ import annotations
+
+# The C string escaper json.dumps itself uses (json.encoder would import `re`); on Lambda both
+# runtimes have loaded it already, to read the event.
+from _json import encode_basestring_ascii as quote
 
 TYPE_CHECKING = False  # importing typing costs a cold start ~5 ms
 if TYPE_CHECKING:
@@ -23,3 +35,46 @@ def request_id(context: Any) -> str:
     """The Lambda request id, for every error line (so a log search finds the request)."""
     rid = getattr(context, "aws_request_id", None)
     return rid if isinstance(rid, str) else "-"
+
+
+# The methods clients send, already quoted: a dict lookup instead of a call of the escaper.
+METHODS = {m: quote(m) for m in ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")}
+# "00" to "99": the hundredths of the line's milliseconds, without a float's repr (which costs
+# more than the rest of the line: round() and repr() both run the shortest-digits algorithm).
+CENTS = tuple(f"{i:02d}" for i in range(100))
+
+
+def milliseconds(ns: int) -> str:
+    """`ns` nanoseconds as milliseconds with two decimals ("1.25"), rounded half up."""
+    cents = (ns + 5000) // 10000
+    return f"{cents // 100}.{CENTS[cents % 100]}"
+
+
+def request_line(method: Any, path: Any, status: Any, ns: int, rid: Any) -> str:
+    """The line for any values at all: text is escaped by the same C code as the hot path's,
+    anything else is what json.dumps writes for it (repr() of what JSON cannot hold), so `lz tail`
+    can always read the line back."""
+    from json import dumps
+
+    def field(value: Any) -> str:
+        if type(value) is str:
+            return quote(value)
+        return dumps(value, separators=(",", ":"), default=repr)
+
+    return (f'{{"lz":"request","method":{field(method)},"path":{field(path)},"status":{field(status)},'
+            f'"ms":{milliseconds(ns)},"request_id":{field(rid)}}}\n')
+
+
+def event_line(event: Any, result: Any, ns: int, context: Any) -> str:
+    """The line of an event the adapter could not parse (answered 400), of a streamed response,
+    or of any other handler: every field read defensively from the event, which is untrusted."""
+    ctx = event.get("requestContext") if type(event) is dict else None
+    http_ctx = ctx.get("http") if type(ctx) is dict else None
+    if type(http_ctx) is dict:
+        method, path = http_ctx.get("method"), event.get("rawPath")
+    elif type(event) is dict:
+        method, path = event.get("httpMethod"), event.get("path")
+    else:
+        method = path = None
+    status = result.get("statusCode") if type(result) is dict else None
+    return request_line(method, path, status, ns, request_id(context))

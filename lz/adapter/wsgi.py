@@ -160,8 +160,14 @@ def build_environ(request: Request) -> dict[str, Any]:
     # removed below; two names on one key (or two such names) show as a count short of `size`.
     size = len(environ) + len(headers)
     try:
-        if request.multi:  # a list per name, nearly always of one (else ValueError)
-            for name, (value,) in headers.items():
+        if request.multi:  # a list per name, nearly always of one
+            for name, values in headers.items():
+                try:
+                    (value,) = values
+                except ValueError:  # a repeated header (try costs nothing until it raises)
+                    value = join_values(name, values)
+                    if value is None:  # not one value is text: the count below notices
+                        continue
                 if isascii(value):
                     environ[cache[name]] = value
                 else:

@@ -7,7 +7,8 @@ is logged with its shape and answered with an error, never a crash.
 
 from __future__ import annotations
 
-from ..adapter.log import log, request_id
+from ..adapter.events import Options
+from ..adapter.log import event_line, log, request_id
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -212,45 +213,16 @@ ROUTES: list[Route] = [
 ]
 
 
-_LINE = '{"lz":"request","method":%s,"path":%s,"status":%s,"ms":%r,"request_id":%s}\n'
-_quote: Any = None
-
-
-def _request_line(event: dict[str, Any], result: Any, ms: float, context: Any) -> str:
-    """The request's log line; every field is read defensively, since the event is untrusted.
-
-    The usual line (text method and path, an int status) is a format string around JSON's own C
-    string escaper: json.dumps would build an encoder on every call, 8 µs a request. Anything else
-    goes through json.dumps, which gives the same text for the same values."""
-    global _quote
-    ctx = event.get("requestContext")
-    http_ctx = ctx.get("http") if type(ctx) is dict else None
-    if type(http_ctx) is dict:
-        method, path = http_ctx.get("method"), event.get("rawPath")
-    else:
-        method, path = event.get("httpMethod"), event.get("path")
-    status = result.get("statusCode") if type(result) is dict else None
-    rid = request_id(context)
-    if type(method) is str and type(path) is str and type(status) is int:
-        if _quote is None:
-            from json.encoder import encode_basestring_ascii as _quote
-        return _LINE % (_quote(method), _quote(path), status, round(ms, 2), _quote(rid))
-    from json import dumps
-
-    return dumps({"lz": "request", "method": method, "path": path, "status": status, "ms": round(ms, 2),
-                  "request_id": rid}, separators=(",", ":"), default=repr) + "\n"
-
-
 def _logging(http: Callable[[dict, Any], Any]) -> Callable[[dict, Any], Any]:
-    """Wrap the HTTP handler so that each request leaves one structured line on stdout (so in
-    CloudWatch): {"lz": "request", method, path, status, ms, request_id}; `lz tail` formats it."""
+    """Wrap an HTTP handler that is not an lz adapter so that each request leaves the request
+    line on stdout (an adapter writes it itself, from what it parsed: see adapter/log.py)."""
     import sys
-    from time import perf_counter
+    from time import perf_counter_ns
 
     def logged(event: dict[str, Any], context: Any) -> Any:
-        t0 = perf_counter()
+        t0 = perf_counter_ns()
         result = http(event, context)
-        sys.stdout.write(_request_line(event, result, (perf_counter() - t0) * 1000, context))
+        sys.stdout.write(event_line(event, result, perf_counter_ns() - t0, context))
         return result
 
     return logged
@@ -301,16 +273,23 @@ class Dispatcher:
         self.routes = ROUTES if routes is None else routes
         if request_log is None:
             request_log = os.environ.get("LZ_REQUEST_LOG", "1") != "0"
-        if request_log and http is not None:
+        options = getattr(http, "options", None)
+        if type(options) is Options:  # an lz adapter: it writes the request line itself
+            options.request_line = bool(request_log)
+        elif request_log and http is not None:
             self.http = _logging(http)
+        # The hot path calls an adapter's bound __call__: calling the instance would go through
+        # the type's call slot, which costs more than the Dispatcher's own checks.
+        call = getattr(type(self.http), "__call__", None)
+        self._serve = self.http.__call__ if type(call) is type(_logging) else self.http
 
     def __call__(self, event: Any, context: Any = None) -> Any:
         if type(event) is dict:
             # The hot path first: an HTTP event carries no "lz" key and no "Records".
-            if self.http is not None and "requestContext" in event and "lz" not in event \
-                    and "Records" not in event:
+            if "requestContext" in event and "lz" not in event and "Records" not in event \
+                    and self.http is not None:
                 try:
-                    return self.http(event, context)
+                    return self._serve(event, context)
                 except Exception as exc:
                     return _http_failure(event, context, exc)
             for name, matches, handle in self.routes:

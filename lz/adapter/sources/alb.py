@@ -111,6 +111,7 @@ def _more_cookies(headers: dict[str, str], cookies: list[str], request: Request)
 
 class Alb:
     name = "alb"
+    path_key = "path"  # the path as the front delivered it, for the request line
     limit = ALB_LIMIT
     streams = False  # ALB buffers every response
 

@@ -37,6 +37,7 @@ def _lambda_url(rc: dict[str, Any]) -> bool:
 
 class HttpV2:
     name = "http_v2"
+    path_key = "rawPath"  # the path as the front delivered it, for the request line
     limit = LAMBDA_SYNC_LIMIT
     has_stage = True
     streams = False  # HTTP APIs buffer every response; a Function URL (this shape) can stream

@@ -40,6 +40,7 @@ def split_prefix(path: str, prefix: str) -> str | None:
 
 class RestV1:
     name = "rest_v1"
+    path_key = "path"  # the path as the front delivered it, for the request line
     limit = LAMBDA_SYNC_LIMIT
     streams = True  # a REST API integration in response transfer mode STREAM
 
