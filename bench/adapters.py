@@ -122,35 +122,30 @@ def lz_handler(app: Any) -> Callable:
     return adapt(app)
 
 
-class _Sink:
-    """Where the entry's request lines go while it is timed: a file write as in Lambda (stdout
-    is a pipe there), to /dev/null so the bench's own output stays readable."""
-
-    def __init__(self) -> None:
-        self.file = open(os.devnull, "w")
+# Where the entry's request lines go while the bench runs: a file write as in Lambda (stdout is a
+# pipe there), to /dev/null so that the bench's own output stays readable. sys.stdout points at
+# it around each timed round and answer check (see quiet()), for every candidate alike.
+_SINK = open(os.devnull, "w")
 
 
-_SINK = _Sink()
+class quiet:
+    """`with quiet():` sys.stdout is the sink."""
+
+    def __enter__(self) -> None:
+        self.out, sys.stdout = sys.stdout, _SINK
+
+    def __exit__(self, *exc: Any) -> None:
+        sys.stdout = self.out
 
 
 def lz_entry_handler(app: Any) -> Callable:
-    """The bundle's whole entry as lz_handler.py builds it: the dispatcher, with its request line
-    on (one line per request to stdout), around the adapter. This is what runs in Lambda."""
+    """The bundle's whole entry as lz_handler.py builds it: the dispatcher's bound __call__, with
+    its request line on (one line per request to stdout), around the adapter. This is what runs
+    in Lambda."""
     from lz import adapt
     from lz.runtime.dispatch import Dispatcher
 
-    entry = Dispatcher(adapt(app), request_log=True)
-    sink = _SINK.file
-
-    def call(event: dict, context: Any) -> Any:
-        out = sys.stdout
-        sys.stdout = sink
-        try:
-            return entry(event, context)
-        finally:
-            sys.stdout = out
-
-    return call
+    return Dispatcher(adapt(app), request_log=True).__call__
 
 
 def apig_wsgi_handler(app: Any) -> Callable:
@@ -387,7 +382,9 @@ def measure(quick: bool, only: str | None, fresh: bool = False) -> list[dict]:
                     row["peers"][peer] = handler
                     continue
                 try:
-                    problem = check(handler(copy.deepcopy(event), Context()), expect_n)
+                    with quiet():
+                        answer = handler(copy.deepcopy(event), Context())
+                    problem = check(answer, expect_n)
                 except Exception as exc:
                     problem = f"{type(exc).__name__}: {exc}"
                 if problem:
@@ -408,7 +405,8 @@ def measure(quick: bool, only: str | None, fresh: bool = False) -> list[dict]:
 
                 text = event["body"]
                 candidates["base64 decode"] = lambda t=text: binascii.a2b_base64(t)
-            times = interleaved_us(candidates, number, rounds)
+            with quiet():
+                times = interleaved_us(candidates, number, rounds)
             decode = times.pop("base64 decode", None)
             if decode is not None:
                 row["decode"] = decode

@@ -110,6 +110,16 @@ def _header_pair(item: tuple[str, str]) -> tuple[bytes, bytes]:
     return pair
 
 
+def _joined(name: str, values: Any) -> tuple[bytes, bytes]:
+    """The pair of a header a multi-value event repeats, its values joined (RFC 9110; cookies
+    with '; '); ValueError when none of them is text (the careful loop then skips it)."""
+    value = join_values(name, values)
+    if value is None:
+        raise ValueError
+    item = (name, value)
+    return _PAIRS[item] if item in _PAIRS else _header_pair(item)
+
+
 def _latin1(text: str) -> bytes:
     try:
         return text.encode("latin-1")
@@ -146,8 +156,9 @@ def build_scope(request: Request, state: dict[str, Any] | None) -> dict[str, Any
     pairs = _PAIRS
     items = request.headers.items()
     try:  # the common case: every pair already known, one comprehension of subscripts
-        if request.multi:  # a list per name, nearly always of one (else ValueError)
-            headers = [pairs[name, value] for name, (value,) in items]
+        if request.multi:  # a list per name, nearly always of one; a repeated header is joined
+            headers = [pairs[name, values[0]] if len(values) == 1 else _joined(name, values)
+                       for name, values in items]
         else:
             headers = [pairs[item] for item in items]
     except (KeyError, TypeError, ValueError):  # a pair not seen yet, a repeated header, not text

@@ -8,11 +8,11 @@ if TYPE_CHECKING:
     from typing import Any, Callable
 
 import sys
-from time import perf_counter_ns as _clock
+from time import perf_counter as _clock
 
 from .codec import PayloadTooLarge
 from .events import AppError, BadRequest, Options, Request, Response, Source, UnknownEvent, detect
-from .log import CENTS, METHODS, event_line, log, quote, request_id, request_line
+from .log import CENTS, METHODS, NUMBERS, STATUSES, event_line, log, quote, request_id, request_line
 
 _TEXT = [("Content-Type", "text/plain; charset=utf-8")]
 
@@ -109,21 +109,20 @@ class Adapter:
             )
             result = source.encode(error_response(500, "Internal Server Error"), request, options)
         if start:
-            # The request line, from what was parsed and encoded: the method the app was given
-            # (already checked to be text), the path as the front delivered it, the status sent.
-            ns = _clock() - start
-            path = event.get(source.path_key)
-            status = result["statusCode"]
-            rid = getattr(context, "aws_request_id", None)
-            if type(path) is str and type(status) is int and type(rid) is str:
-                method = request.method
-                cents = (ns + 5000) // 10000
-                sys.stdout.write(
-                    f'{{"lz":"request","method":{METHODS[method] if method in METHODS else quote(method)},'
-                    f'"path":{quote(path)},"status":{status},"ms":{cents // 100}.{CENTS[cents % 100]},'
-                    f'"request_id":{quote(rid)}}}\n')
-            else:  # a path that is not text, no request id: the careful way
-                sys.stdout.write(request_line(request.method, path, status, ns, request_id(context)))
+            # The request line, from what was parsed and encoded: the method the app was given,
+            # the path as the front delivered it, the status sent. Every piece comes from a table
+            # or the C escaper; anything unusual (a method or status not in the tables, a path
+            # that is not text, no request id) raises here and is written the careful way.
+            cents = int((_clock() - start) * 100000.0 + 0.5)
+            try:
+                line = (f'{{"lz":"request","method":{METHODS[request.method]},'
+                        f'"path":{quote(event[source.path_key])},"status":{STATUSES[result["statusCode"]]},'
+                        f'"ms":{NUMBERS[cents // 100]}.{CENTS[cents % 100]},'
+                        f'"request_id":{quote(context.aws_request_id)}}}\n')
+            except (KeyError, IndexError, TypeError, AttributeError):
+                line = request_line(request.method, event.get(source.path_key), result.get("statusCode"),
+                                    _clock() - start, request_id(context))
+            sys.stdout.write(line)
         return result
 
     def _logged(self, start: int, event: dict[str, Any], context: Any, result: Any) -> Any:

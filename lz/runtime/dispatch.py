@@ -217,12 +217,12 @@ def _logging(http: Callable[[dict, Any], Any]) -> Callable[[dict, Any], Any]:
     """Wrap an HTTP handler that is not an lz adapter so that each request leaves the request
     line on stdout (an adapter writes it itself, from what it parsed: see adapter/log.py)."""
     import sys
-    from time import perf_counter_ns
+    from time import perf_counter
 
     def logged(event: dict[str, Any], context: Any) -> Any:
-        t0 = perf_counter_ns()
+        t0 = perf_counter()
         result = http(event, context)
-        sys.stdout.write(event_line(event, result, perf_counter_ns() - t0, context))
+        sys.stdout.write(event_line(event, result, perf_counter() - t0, context))
         return result
 
     return logged

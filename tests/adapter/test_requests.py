@@ -320,3 +320,43 @@ def test_an_empty_header_value_arrives_empty(front: str, kind: str) -> None:
     seen = echo(front, make(kind, headers=[("X-Empty", ""), ("X-Full", "1")]))
     assert _header(seen, front, "x-empty") == ""
     assert _header(seen, front, "x-full") == "1"
+
+
+@pytest.mark.parametrize("kind", ["rest_v1", "http_v1", "alb_multi"])
+@pytest.mark.parametrize("repeats", [
+    [("Cache-Control", "no-cache"), ("Cache-Control", "max-age=0")],
+    [("Cookie", "a=1"), ("Cookie", "b=2"), ("X-Multi", "a"), ("X-Multi", "b"), ("X-Multi", "c")],
+    [("Accept", "text/html"), ("Accept", "✓ wide")],  # joined, then made a native string
+])
+def test_a_repeated_header_is_joined_on_the_fast_path_as_on_the_careful_one(kind: str, repeats) -> None:
+    """A multi-value event with a header sent twice stays on build_environ's and build_scope's
+    fast loops; what they give is what the careful loops give for the same map."""
+    from lz.adapter.asgi import _latin1, build_scope
+    from lz.adapter.codec import join_values
+    from lz.adapter.events import Options, detect
+    from lz.adapter.wsgi import _header_environ, build_environ
+
+    event = make(kind, headers=[("Accept-Language", "en"), *repeats, ("X-Last", "z")])
+    for _ in range(2):  # the second time every name and pair is remembered: the fast loops
+        request = detect(event).parse(event, Context(), Options())
+        environ = build_environ(request)
+        got = {k: v for k, v in environ.items() if k.startswith("HTTP_") or k == "CONTENT_TYPE"}
+        assert got == _header_environ(request.headers)
+        scope = build_scope(request, None)
+        assert scope["headers"] == [(name.lower().encode("latin-1"), _latin1(join_values(name, values)))
+                                    for name, values in request.headers.items()]
+    name, value = repeats[0]
+    joined = ("; " if name == "Cookie" else ", ").join(v for n, v in repeats if n == name)
+    assert environ["HTTP_" + name.upper().replace("-", "_")] == joined.encode().decode("latin-1")
+
+
+@pytest.mark.parametrize("kind", ["rest_v1", "alb_multi"])
+def test_a_repeated_header_with_no_text_value_is_skipped_and_the_rest_arrive(front: str, kind: str) -> None:
+    event = make(kind, headers=[("X-Before", "1"), ("X-After", "2")])
+    event["multiValueHeaders"]["X-Odd"] = [7, 8]
+    event["multiValueHeaders"]["X-Empty"] = []
+    event["multiValueHeaders"]["X-Mixed"] = ["a", 9, "b"]
+    seen = echo(front, event)
+    assert _header(seen, front, "x-before") == "1" and _header(seen, front, "x-after") == "2"
+    assert _header(seen, front, "x-mixed") == "a, b"
+    assert _header(seen, front, "x-odd") is None and _header(seen, front, "x-empty") is None

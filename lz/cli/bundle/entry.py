@@ -36,7 +36,9 @@ app = _module
 for _part in {attrs!r}:
     app = getattr(app, _part)
 {static}# HTTP events go to the app; tasks, schedules and S3/SQS/SNS records to what registered for them.
-handler = Dispatcher(adapt(app{options}))
+# The bound method: the runtime calls it for every event, and a method call costs less than calling
+# the instance (which goes through its type's call slot).
+handler = Dispatcher(adapt(app{options})).__call__
 '''
 
 
