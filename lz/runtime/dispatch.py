@@ -257,7 +257,7 @@ def _http_failure(event: dict[str, Any], context: Any, exc: Exception) -> dict[s
 
 
 class Dispatcher:
-    """`handler = Dispatcher(adapt(app))`: the bundle's entry point (lz_handler.handler).
+    """`handler = Dispatcher(adapt(app)).__call__`: the bundle's entry point (lz_handler.handler).
 
     Every event gets an answer: an HTTP event its response (an error response where it cannot be
     read), an operator command its result or refusal, any other event the result of the one route
