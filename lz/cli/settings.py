@@ -85,6 +85,11 @@ class Stage:
     stream: bool = False  # responses streamed (fronts that can: function_url, rest_api)
     static: bool | dict[str, Any] = True  # static files: see lz/cli/bundle/static.py
     engine: str = "lz"  # who deploys: lz's engine or a CloudFormation stack (lz/cli/stack/)
+    secrets: dict[str, str] = field(default_factory=dict)  # variable -> reference (lz/runtime/secrets.py)
+    alarms: dict[str, Any] = field(default_factory=dict)
+    deploy: dict[str, str] = field(default_factory=dict)  # canary, for
+    log_format: str = "text"
+    log_level: str | None = None
 
     @property
     def function_name(self) -> str:
@@ -177,6 +182,10 @@ def _check(value: Any, spec: dict[str, Any], where: str) -> None:
                      "an SQS, SNS, Lambda or EventBridge ARN" if "on_failure" in where else
                      "an S3 bucket name" if "bucket" in where else
                      "a URL path that starts and ends with /, like /static/" if '"url"' in where else
+                     "ssm:/NAME, secretsmanager:NAME or secretsmanager:NAME#KEY" if '"secrets"' in where else
+                     "an email address or an SNS topic ARN" if '"notify"' in where else
+                     'a percentage like "10%"' if '"canary"' in where or '"error_rate"' in where else
+                     'a duration like "30s", "10m" or "1h"' if '"for"' in where else
                      "package.module:app")
             raise SettingsError(f"{where} must look like {shape}, got {json.dumps(value)}")
     if isinstance(value, list) and "items" in spec:
@@ -280,6 +289,9 @@ def load(root: Path | str, stage: str) -> Stage:
     if values["stream"]:
         _check_stream(stage, values)
     _check_static(stage, values["static"])
+    from .settings_ops import check_operations
+
+    check_operations(stage, values)
     return Stage(name=stage, project=_project_name(root), root=root, **values)
 
 

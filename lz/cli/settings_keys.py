@@ -271,6 +271,58 @@ KEYS: dict[str, tuple[dict[str, Any], Any, str]] = {
         "Packages allowed to build from an sdist when no Linux wheel exists (at your risk: the build "
         "runs on this machine, not on Amazon Linux).",
     ),
+    "secrets": (
+        {"type": "object", "additionalProperties": {"type": "string", "pattern": r"^(ssm|secretsmanager):\S"}},
+        {},
+        "Environment variables read at cold start from SSM Parameter Store (\"ssm:/NAME\", SecureString "
+        "too) or Secrets Manager (\"secretsmanager:NAME\", \"secretsmanager:NAME#KEY\" for one key of a "
+        "JSON secret), inside the function, before the app is imported; the function's configuration "
+        "holds only these references (LZ_SECRETS), never the values.",
+    ),
+    "alarms": (
+        {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "error_rate": {"type": "string", "pattern": r"^\d+(\.\d+)?%$"},
+                "p99_ms": {"type": "integer", "minimum": 1},
+                "throttles": {"type": "integer", "minimum": 1},
+                "dlq": {"type": "integer", "minimum": 1},
+                "notify": {"type": "string", "pattern": r"^(arn:aws[a-z-]*:sns:\S+|[^@\s]+@[^@\s]+\.[^@\s]+)$"},
+            },
+        },
+        {},
+        "CloudWatch alarms on the alias live: \"error_rate\" (\"1%\": errors / invocations over 5 "
+        "minutes), \"p99_ms\" (p99 duration), \"throttles\" and \"dlq\" (messages in the task queue's "
+        "dead-letter queue) thresholds; \"notify\" an email address (an SNS topic lz owns) or an SNS "
+        "topic ARN. Removed when the key goes.",
+    ),
+    "deploy": (
+        {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "canary": {"type": "string", "pattern": r"^\d+(\.\d+)?%$"},
+                "for": {"type": "string", "pattern": r"^\d+[smh]$"},
+            },
+        },
+        {},
+        "Canary deploys: {\"canary\": \"10%\", \"for\": \"10m\"} shifts that share of the alias live "
+        "to the new version, watches its errors (and the stage's alarms) for that long, then promotes "
+        "it or rolls back (lz deploy --canary/--for override it).",
+    ),
+    "log_format": (
+        {"enum": ["text", "json"]},
+        "text",
+        "The function's log format (Lambda's LoggingConfig LogFormat): json makes every line a JSON "
+        "object (lz's request and error lines, Lambda's own), which lz tail and Logs Insights read.",
+    ),
+    "log_level": (
+        {"enum": ["TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL", None]},
+        None,
+        "With log_format json: the application log level (ApplicationLogLevel; lines below it are "
+        "dropped by Lambda) and the matching system log level (DEBUG, INFO or WARN).",
+    ),
     "adapter": (
         {
             "type": "object",

@@ -69,6 +69,13 @@ class Desired:
     stream: bool = False  # streamed responses: lz's runtime loop, URL/integration in stream mode
     static_bucket: str | None = None  # "static": {"bucket": ...}: where the static files go
     static_folder: Path | None = None  # the files the build collected (.lz/static/STAGE/)
+    secrets: dict[str, str] = field(default_factory=dict)  # variable -> reference (never a value)
+    secret_grants: tuple[dict, ...] = ()  # role statements for them, read at deploy (deploy/secrets.py)
+    alarms: dict = field(default_factory=dict)  # settings `alarms` (resources/alarms.py)
+    canary: float | None = None  # share of `live` a new version gets while watched (deploy/canary.py)
+    canary_for: int = 600  # seconds it is watched
+    log_format: str = "text"
+    log_level: str | None = None
 
     @property
     def name(self) -> str:
@@ -135,13 +142,14 @@ class Desired:
     def function_environment(self) -> dict[str, str]:
         from .machines import arn_prefix
 
-        return runtime_environment(self.environment, task_bucket=self.task_bucket,
-                                   allow_raw_invoke=self.allow_raw_invoke,
-                                   task_queue_url=self.task_queue_url if self.task_queue else None,
-                                   task_queue_all=self.task_queue_all,
-                                   workflow_arn_prefix=arn_prefix(self.region, self.account, self.project,
-                                                                  self.stage) if self.workflows else None,
-                                   stream=self.stream, static_url=self.static_url)
+        env = runtime_environment(self.environment, task_bucket=self.task_bucket,
+                                  allow_raw_invoke=self.allow_raw_invoke,
+                                  task_queue_url=self.task_queue_url if self.task_queue else None,
+                                  task_queue_all=self.task_queue_all,
+                                  workflow_arn_prefix=arn_prefix(self.region, self.account, self.project,
+                                                                 self.stage) if self.workflows else None,
+                                  stream=self.stream, static_url=self.static_url)
+        return env | secrets_environment(self.secrets)
 
     @property
     def static_url(self) -> str | None:
@@ -185,6 +193,15 @@ def stream_environment(stream: bool) -> dict[str, str]:
     from lz.runtime import wrapper
 
     return {wrapper.ENV: wrapper.PATH, "LZ_STREAM": "1"}
+
+
+def secrets_environment(secrets: dict[str, str]) -> dict[str, str]:
+    """LZ_SECRETS: the stage's secret references (variable -> reference), which the bundle's entry
+    reads into os.environ at cold start (lz/runtime/secrets.py). References name where a value
+    lives and are not secret; values never reach the configuration."""
+    if not secrets:
+        return {}
+    return {"LZ_SECRETS": json.dumps(secrets, sort_keys=True, separators=(",", ":"))}
 
 
 def runtime_environment(environment: dict[str, str], *, task_bucket: str | None = None,
@@ -264,6 +281,8 @@ def desired(stage: Stage, region: str, account: str, zip_path: Path, handler: st
         permissions=tuple(stage.permissions), policy_arns=tuple(stage.policy_arns),
         tags=tags, workflows=workflows, stream=stage.stream,
         **static_target(stage, region, account),
+        secrets=dict(stage.secrets), alarms=dict(stage.alarms), log_format=stage.log_format,
+        log_level=stage.log_level, **canary_of(stage.deploy),
     )
 
 
@@ -280,6 +299,15 @@ def static_target(stage: Stage, region: str, account: str) -> dict:
         return {}
     name = stage.static["bucket"] or bucket_name(stage.project, stage.name, account, region)
     return {"static_bucket": name, "static_folder": folder}
+
+
+def canary_of(deploy: dict) -> dict:
+    """The Desired fields of the settings' `deploy` (a canary share and how long it is watched)."""
+    from ..settings_ops import duration, percent
+
+    if not deploy.get("canary"):
+        return {}
+    return {"canary": percent(deploy["canary"]), "canary_for": duration(deploy.get("for", "10m"))}
 
 
 def canonical(document: dict | str) -> str:

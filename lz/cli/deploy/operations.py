@@ -17,6 +17,7 @@ from .apply import apply, teardown
 from .models import ALIAS, Desired, desired
 from .plan import make_plan, teardown_plan
 from .resources import function, http_api, rest_api, url
+from .secrets import with_grants
 from .steps import Done, Step
 
 
@@ -72,7 +73,7 @@ def deploy(aws: Aws, stage: Stage, zip_path: Path, handler: str, dry_run: bool,
            show_plan: Callable[[list[Step]], None],
            on_step: Callable[[int, Step], None] = lambda i, s: None) -> Deployed:
     with pinned(zip_path) as bundle:
-        want = desired(stage, aws.region, aws.account, bundle, handler)
+        want = with_grants(aws, desired(stage, aws.region, aws.account, bundle, handler))
         limits.check(want)
         steps = make_plan(aws, want)
         show_plan(steps)
@@ -95,7 +96,7 @@ def schedule_only(aws: Aws, stage: Stage, zip_path: Path, handler: str, remove: 
                  for s in schedules.teardown(aws, stage.project, stage.name, aws.region)]
         teardown(aws, steps)
         return steps
-    want = desired(stage, aws.region, aws.account, zip_path, handler)
+    want = with_grants(aws, desired(stage, aws.region, aws.account, zip_path, handler))
     limits.check(want)
     steps = schedules.plan(aws, want)
     apply(aws, steps, want)
@@ -161,7 +162,7 @@ def status(aws: Aws, stage: Stage, zip_path: Path | None, handler: str) -> Statu
     for rows in triggers:
         result.triggers += rows
     if zip_path is not None:
-        want = desired(stage, aws.region, aws.account, zip_path, handler)
+        want = with_grants(aws, desired(stage, aws.region, aws.account, zip_path, handler))
         result.url = endpoint(aws, want)
         result.drift = [f"{s.kind} {s.name}: {s.action} ({s.reason})" for s in make_plan(aws, want)]
     return result

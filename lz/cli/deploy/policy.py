@@ -55,5 +55,6 @@ def execution_policy(want: Desired) -> dict:
     if want.workflows:  # Workflow.start(): StartExecution of the stage's own machines, by ARN
         statements.append(_statement("StartWorkflows", ["states:StartExecution"],
                                      [m.arn for m in want.workflows]))
+    statements.extend(dict(statement) for statement in want.secret_grants)  # deploy/secrets.py
     statements.extend(dict(statement) for statement in want.permissions)
     return {"Version": "2012-10-17", "Statement": statements}
