@@ -26,9 +26,12 @@ from .local.gateway import FRONTS
               help="Restart when code changes (default: on with a STAGE, in-process mode).")
 @click.option("--bundle", "use_bundle", is_flag=True,
               help="Build the stage's bundle and run it under the target Python (local Lambda runtime).")
+@click.option("--env-file", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="NAME=VALUE lines for the stage's secrets (offline; default: read from AWS with your "
+                   "credentials, as the function reads them).")
 @click.option("--project", default=".", show_default=True, type=click.Path(file_okay=False))
 def serve(stage: str | None, app_spec: str | None, front: str | None, api_stage: str | None, host: str,
-          port: int, reload: bool | None, use_bundle: bool, project: str) -> None:
+          port: int, reload: bool | None, use_bundle: bool, env_file: Path | None, project: str) -> None:
     """Serve STAGE (or --app) locally, each request passing through the real Lambda event path."""
     from .local.serve import ServeError, serve_app, serve_bundle, serve_stage
 
@@ -40,9 +43,9 @@ def serve(stage: str | None, app_spec: str | None, front: str | None, api_stage:
             return
         settings = load_stage(stage, project)
         if use_bundle:
-            serve_bundle(settings, front, api_stage, host, port)
+            serve_bundle(settings, front, api_stage, host, port, env_file)
         else:
-            serve_stage(settings, app_spec, front, api_stage, host, port, reload is not False)
+            serve_stage(settings, app_spec, front, api_stage, host, port, reload is not False, env_file)
     except ServeError as exc:
         raise click.ClickException(str(exc)) from None
 

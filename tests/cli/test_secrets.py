@@ -215,3 +215,38 @@ def test_a_reference_that_is_not_one_is_a_settings_error(lz_env, tmp_path: Path)
                                               "environment": {"DB": "y"}}}, {"app.py": APP})
     result = lz(lz_env, "package", "dev", "--project", str(project))
     assert result.returncode != 0 and '"environment" sets DB too' in result.stderr
+
+
+def test_serve_reads_the_secrets_with_the_developers_credentials(aws_env, stored, tmp_path: Path) -> None:
+    from tests.cli.serve_support import Server, fetch
+
+    project = _project(tmp_path)
+    server = Server(["dev", "--no-reload", "--project", str(project)], env=aws_env)
+    try:
+        status, _, body = fetch(server.base + "/")
+    finally:
+        server.stop()
+    assert status == 200, server.output
+    assert json.loads(body) == {**VALUES, "WHOLE": "whole-secret-91ab"}
+    assert not [v for v in VALUES.values() if v in server.output]
+
+
+def test_serve_with_an_env_file_works_offline_and_names_what_it_lacks(lz_env, tmp_path: Path) -> None:
+    from tests.cli.serve_support import Server, fetch
+
+    project = _project(tmp_path)
+    env_file = tmp_path / "local.env"
+    env_file.write_text("# offline values\nDB_PASSWORD=local-pw\nexport API_TOKEN='t'\nSTRIPE_KEY=\"s\"\n"
+                        "WHOLE=w\n")
+    offline = {**lz_env, "AWS_ENDPOINT_URL": "http://127.0.0.1:9"}  # nothing answers there
+    server = Server(["dev", "--no-reload", "--env-file", str(env_file), "--project", str(project)], env=offline)
+    try:
+        status, _, body = fetch(server.base + "/")
+    finally:
+        server.stop()
+    assert status == 200 and json.loads(body) == {"DB_PASSWORD": "local-pw", "API_TOKEN": "t",
+                                                  "STRIPE_KEY": "s", "WHOLE": "w"}
+    env_file.write_text("DB_PASSWORD=x\n")
+    result = lz(offline, "serve", "dev", "--env-file", str(env_file), "--project", str(project))
+    assert result.returncode != 0
+    assert "has no API_TOKEN, STRIPE_KEY, WHOLE" in result.stderr

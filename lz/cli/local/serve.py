@@ -137,11 +137,12 @@ def front_of(settings: Any, front: str | None, api_stage: str | None) -> tuple[s
 
 
 def serve_stage(settings: Any, app_spec: str | None, front: str | None, api_stage: str | None,
-                host: str, port: int, reload: bool) -> None:
+                host: str, port: int, reload: bool, env_file: Any = None) -> None:
     from ..bundle.static import collect_in_process
     from ..invoke import local_environment
 
     os.environ.update(local_environment(settings))
+    os.environ.update(_secrets(settings, env_file))
     os.environ.setdefault("LZ_TASKS", "thread")  # tasks run off the request, as on Lambda
     front, api_stage = front_of(settings, front, api_stage)
     spec = app_spec or settings.app
@@ -158,7 +159,18 @@ def _what(event: dict) -> str:
     return _describe(event)
 
 
-def serve_bundle(settings: Any, front: str | None, api_stage: str | None, host: str, port: int) -> None:
+def _secrets(settings: Any, env_file: Any) -> dict[str, str]:
+    """The stage's secrets, read as the function reads them (local/secrets.py)."""
+    from .secrets import LocalSecretsError, local_secrets
+
+    try:
+        return local_secrets(settings, env_file)
+    except LocalSecretsError as exc:
+        raise ServeError(str(exc)) from None
+
+
+def serve_bundle(settings: Any, front: str | None, api_stage: str | None, host: str, port: int,
+                 env_file: Any = None) -> None:
     import signal
 
     from ..bundle import BuildError, DependencyError, build
@@ -177,7 +189,7 @@ def serve_bundle(settings: Any, front: str | None, api_stage: str | None, host: 
         bundle = build(*served_locally(settings))
         # tasks run per LZ_TASKS (in a thread by default), not sent to a Lambda that is not there
         environment = {**local_environment(settings), **stream_environment(streaming),
-                       "LZ_TASKS": os.environ.get("LZ_TASKS", "thread")}
+                       "LZ_TASKS": os.environ.get("LZ_TASKS", "thread"), **_secrets(settings, env_file)}
         if streaming:
             _loop_shipped(bundle.path)
         function = LocalFunction(bundle.path, settings.python_version, timeout=settings.timeout,
