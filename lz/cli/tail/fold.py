@@ -66,6 +66,10 @@ class Folder:
                             {k: data[k] for k in ("method", "path", "status", "ms")})
             except (ValueError, KeyError, TypeError):
                 pass
+        if message.startswith("{"):
+            line = self._json_line(base, message)
+            if line is not False:
+                return line
         report = _REPORT.match(message)
         if report:
             fields = {k: v for k, v in report.groupdict().items() if v is not None and k != "rid"}
@@ -80,6 +84,40 @@ class Folder:
         if "Traceback (most recent call last)" in message or message.startswith(("Task timed out", "[ERROR]")):
             return Line(*base, "error", message)
         return Line(*base, "raw", message)
+
+    def _json_line(self, base: tuple, message: str) -> Line | None | bool:
+        """A line of a function whose log format is JSON (Lambda's LoggingConfig): platform events
+        ({"type": "platform.report", "record": {...}}) and log records ({"level", "message",
+        "requestId"}); False when it is neither (then it is read as text)."""
+        try:
+            data = json.loads(message)
+        except ValueError:
+            return False
+        if not isinstance(data, dict):
+            return False
+        kind, record = data.get("type"), data.get("record")
+        if isinstance(kind, str) and kind.startswith("platform.") and isinstance(record, dict):
+            if kind == "platform.report":
+                metrics = record.get("metrics") or {}
+                fields = {"duration": metrics.get("durationMs"), "billed": metrics.get("billedDurationMs"),
+                          "memory": metrics.get("memorySizeMB"), "used": metrics.get("maxMemoryUsedMB"),
+                          "init": metrics.get("initDurationMs")}
+                fields = {k: v for k, v in fields.items() if v is not None}
+                if {"duration", "memory", "used"} <= set(fields):
+                    return Line(*base, "report", _report_suffix(fields), record.get("requestId"), fields)
+            return None if self.fold else Line(*base, "raw", message, record.get("requestId"))
+        level, text = data.get("level"), data.get("message")
+        if isinstance(level, str) and text is not None:
+            level = level.upper()
+            text = text if isinstance(text, str) else json.dumps(text)
+            trace = data.get("stackTrace")
+            if isinstance(trace, list) and trace:
+                text += "\n" + "".join(map(str, trace)).rstrip("\n")
+            kind = "error" if level in _ERRORS or level == "FATAL" else "log"
+            extra = {k: v for k, v in data.items() if k not in ("timestamp", "level", "message", "requestId",
+                                                                 "stackTrace")}
+            return Line(*base, kind, f"{level} {text}", data.get("requestId"), {"level": level, **extra})
+        return False
 
     def feed(self, event: LogEvent) -> list[Line]:
         line = self._classify(event)

@@ -62,7 +62,32 @@ _SETTINGS = [
      lambda c: {"ApplyOn": (c.get("SnapStart") or {}).get("ApplyOn", "None")}),
     ("dead letter", "DeadLetterConfig", lambda w: {"TargetArn": w.dead_letter or ""},
      lambda c: {"TargetArn": (c.get("DeadLetterConfig") or {}).get("TargetArn") or ""}),
+    ("logging", "LoggingConfig", lambda w: logging_config(w.log_format, w.log_level),
+     lambda c: logging_read(c.get("LoggingConfig"))),
 ]
+
+
+# log_level -> Lambda's SystemLogLevel (which has DEBUG, INFO and WARN only)
+_SYSTEM_LEVEL = {"TRACE": "DEBUG", "DEBUG": "DEBUG", "INFO": "INFO", "WARN": "WARN", "ERROR": "WARN", "FATAL": "WARN"}
+
+
+def logging_config(log_format: str, log_level: str | None) -> dict:
+    """LoggingConfig for the settings' log_format/log_level. Levels apply to JSON logs only (Lambda
+    guide, "Configuring advanced logging controls for Lambda functions"); JSON without a level is
+    Lambda's default, INFO for both. The log group stays Lambda's default, /aws/lambda/NAME."""
+    if log_format != "json":
+        return {"LogFormat": "Text"}
+    level = log_level or "INFO"
+    return {"LogFormat": "JSON", "ApplicationLogLevel": level, "SystemLogLevel": _SYSTEM_LEVEL[level]}
+
+
+def logging_read(config: dict | None) -> dict:
+    """The parts of a read LoggingConfig that lz sets (absent: Lambda's default, Text)."""
+    config = config or {}
+    if config.get("LogFormat", "Text") != "JSON":
+        return {"LogFormat": "Text"}
+    return {"LogFormat": "JSON", "ApplicationLogLevel": config.get("ApplicationLogLevel", "INFO"),
+            "SystemLogLevel": config.get("SystemLogLevel", "INFO")}
 _SHOWN = ("runtime", "handler", "memory", "timeout", "ephemeral storage", "tracing", "snap start")
 
 
