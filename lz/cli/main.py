@@ -125,9 +125,14 @@ def _plan_table(steps, console, title: str) -> None:
 @click.option("--engine", type=click.Choice(["lz", "cloudformation"]),
               help="Who deploys: lz's own engine, or a CloudFormation stack (default: the stage's \"engine\").")
 @click.option("--yes", is_flag=True, help="With --engine cloudformation: execute the change set without asking.")
+@click.option("--canary", "canary_share", metavar="PERCENT|off",
+              help="Give the new version this share of live (e.g. 10%), watch it, then promote it or roll "
+                   "back (overrides the deploy.canary setting; off: no canary).")
+@click.option("--for", "canary_for", metavar="DURATION", help="How long a canary is watched (e.g. 10m).")
 @aws_options
 def deploy(stage: str, dry_run: bool, force_unlock: bool, confirm: bool, engine: str | None, yes: bool,
-           region: str | None, profile: str | None, project: str) -> None:
+           canary_share: str | None, canary_for: str | None, region: str | None, profile: str | None,
+           project: str) -> None:
     """Package STAGE, show the plan, apply it, print the URL. Re-running converges.
 
     The plan is applied without asking, as a CI job wants; --confirm asks first. With the
@@ -139,7 +144,9 @@ def deploy(stage: str, dry_run: bool, force_unlock: bool, confirm: bool, engine:
     from .deploy.operations import deploy as run
     from .registry import RegistryError
 
-    settings = load_stage(stage, project)
+    from .canary_cli import canary_settings, canary_progress
+
+    settings = canary_settings(load_stage(stage, project), canary_share, canary_for)
     out = console()
     aws = make_aws(settings, region, profile)
     if (engine or settings.engine) == "cloudformation":
@@ -160,12 +167,16 @@ def deploy(stage: str, dry_run: bool, force_unlock: bool, confirm: bool, engine:
 
             guard_lz(aws, settings)
             bundle = build(settings)
-            result = run(aws, settings, bundle.path, bundle.handler, dry_run, show_plan=show_plan,
-                         on_step=lambda i, s: out.print(
-                             f"  [{i + 1}] {s.action} {s.kind}: {s.name} ({s.reason})", highlight=False,
-                             markup=False))
+            with canary_progress(out) as on_canary:
+                result = run(aws, settings, bundle.path, bundle.handler, dry_run, show_plan=show_plan,
+                             on_step=lambda i, s: out.print(
+                                 f"  [{i + 1}] {s.action} {s.kind}: {s.name} ({s.reason})", highlight=False,
+                                 markup=False), on_canary=on_canary)
     except (BuildError, DependencyError, AwsError, RegistryError) as exc:
         raise click.ClickException(str(exc)) from None
+    for said in (result.interrupted, result.canary):
+        if said:
+            out.print(said, markup=False, highlight=False)
     uploads = sum(n for op, n in result.calls.items()
                   if op in ("lambda:CreateFunction", "lambda:UpdateFunctionCode"))
     out.print(f"{sum(result.calls.values())} AWS calls ({result.writes} writes), "
@@ -206,6 +217,9 @@ def status(stage: str, region: str | None, profile: str | None, project: str) ->
                          ("code sha256", st.code_sha256), ("url", st.url or "none"),
                          ("responses", st.responses)]:
         click.echo(f"{label:20s} {value}")
+    for label, value in (("canary", st.canary), ("health", st.health)):
+        if value:
+            click.echo(f"{label:20s} {value}")
     click.echo("triggers:" if st.triggers else "triggers:           none (HTTP only)")
     for kind, what, detail in st.triggers:
         click.echo(f"  {kind:9s} {what}  {detail}")
@@ -240,6 +254,8 @@ def rollback(stage: str, to: str | None, back: int, force_unlock: bool, region: 
 
     settings = load_stage(stage, project)
     aws = make_aws(settings, region, profile)
+    from .deploy import canary
+
     try:
         from .stack.engine import engine_of
 
@@ -250,6 +266,11 @@ def rollback(stage: str, to: str | None, back: int, force_unlock: bool, region: 
             click.echo(f"live: version {before} -> {after} (stack parameter LiveVersion)")
             return
         with for_stage(aws, settings, "rollback", force_unlock, lambda m: click.echo(m, err=True)):
+            found = canary.pending(aws, settings.function_name)
+            if found is not None:  # an interrupted canary: undoing it is the rollback
+                canary.undo(aws, settings.function_name, found)
+                click.echo(f"live: canary of version {found.new} undone; live stays on version {found.stable}")
+                return
             before, after = run(aws, settings, to, back)
     except AwsError as exc:
         raise click.ClickException(str(exc)) from None

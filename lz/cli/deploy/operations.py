@@ -17,6 +17,7 @@ from .apply import apply, teardown
 from .models import ALIAS, Desired, desired
 from .plan import make_plan, teardown_plan
 from .resources import function, http_api, rest_api, url
+from . import canary
 from .secrets import with_grants
 from .steps import Done, Step
 
@@ -28,6 +29,8 @@ class Deployed:
     version: str | None
     calls: dict[str, int] = field(default_factory=dict)
     writes: int = 0
+    canary: str | None = None  # how a canary ended (promoted or rolled back, and why)
+    interrupted: str | None = None  # an interrupted canary this deploy found, and what it did
 
 
 def region_of(stage: Stage, region: str | None) -> str | None:
@@ -71,18 +74,21 @@ def pinned(zip_path: Path) -> Iterator[Path]:
 
 def deploy(aws: Aws, stage: Stage, zip_path: Path, handler: str, dry_run: bool,
            show_plan: Callable[[list[Step]], None],
-           on_step: Callable[[int, Step], None] = lambda i, s: None) -> Deployed:
+           on_step: Callable[[int, Step], None] = lambda i, s: None,
+           on_canary: Callable[[float, int, float, float], None] = lambda *a: None) -> Deployed:
     with pinned(zip_path) as bundle:
         want = with_grants(aws, desired(stage, aws.region, aws.account, bundle, handler))
         limits.check(want)
+        interrupted = canary.settle(aws, want.name, dry_run)
         steps = make_plan(aws, want)
         show_plan(steps)
         if not dry_run:
             apply(aws, steps, want, on_step)
+    said = None if dry_run or not want.canary else canary.run(aws, want, on_canary)
     version = live_version(aws, want.name) if not dry_run or not steps else None
     url = endpoint(aws, want)
     made = {op: n for op, n in aws.calls.items() if not op.startswith("ssm:")}  # not the lock's
-    return Deployed(steps, url, version, dict(made), writes_of(made))
+    return Deployed(steps, url, version, dict(made), writes_of(made), said, interrupted)
 
 
 def schedule_only(aws: Aws, stage: Stage, zip_path: Path, handler: str, remove: bool) -> list[Step]:
@@ -140,6 +146,8 @@ class Status:
     drift: list[str] = field(default_factory=list)
     triggers: list[tuple[str, str, str]] = field(default_factory=list)  # (kind, what, detail)
     workflows: list[tuple[str, str, list[str]]] = field(default_factory=list)  # (name, type, last runs)
+    canary: str | None = None  # a canary in progress on live
+    health: str | None = None  # one line from the stage's metrics (lz/cli/metrics.py)
 
 
 def status(aws: Aws, stage: Stage, zip_path: Path | None, handler: str) -> Status:
@@ -154,6 +162,11 @@ def status(aws: Aws, stage: Stage, zip_path: Path | None, handler: str) -> Statu
         config.get("Timeout"), config.get("LastModified"), config.get("CodeSha256"),
     )
     result.responses = responses(aws, name, config)
+    found = canary.pending(aws, name)
+    result.canary = f"in progress: {found.describe()}" if found else None
+    from ..metrics import health_line
+
+    result.health = health_line(aws, stage)
     from .resources import s3_notifications, schedules, sns_subscriptions, sqs_sources, workflows
 
     kinds = (schedules, s3_notifications, sqs_sources, sns_subscriptions, workflows)

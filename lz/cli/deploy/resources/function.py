@@ -204,6 +204,11 @@ def _publish(aws: Aws, step: Step, want: Desired) -> None:
                        f"{now['version'] if now else 'nothing'}): someone else changed the stage; "
                        f"version {version} is published but {ALIAS} was left alone; run lz deploy "
                        f"{want.stage} again")
+    if want.canary and alias is not None and alias["FunctionVersion"] != version:
+        from ..canary import shift  # a share of live only; the deploy watches it (deploy/canary.py)
+
+        shift(aws, want, alias, version)
+        return
     with aws.explain(f"pointing {ALIAS} of {want.name} at version {version}"):
         if alias is None:
             lam.create_alias(FunctionName=want.name, Name=ALIAS, FunctionVersion=version)
