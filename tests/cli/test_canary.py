@@ -111,15 +111,19 @@ def test_a_stage_alarm_in_alarm_rolls_it_back(env, project: Path) -> None:
     import boto3
 
     cloudwatch = boto3.client("cloudwatch", region_name=REGION)
+    data = json.loads((project / "lz_settings.json").read_text())
+    data["dev"]["alarms"] = {"p99_ms": 800}
+    (project / "lz_settings.json").write_text(json.dumps(data))
     proc = _start(env, project)
     _until_shifted(proc)
-    cloudwatch.put_metric_alarm(AlarmName=f"{NAME}-latency", Namespace="AWS/Lambda", MetricName="Duration",
-                                Statistic="Average", Period=60, EvaluationPeriods=1, Threshold=1,
-                                ComparisonOperator="GreaterThanThreshold")
-    cloudwatch.set_alarm_state(AlarmName=f"{NAME}-latency", StateValue="ALARM", StateReason="test")
+    deadline = time.monotonic() + 60
+    while not cloudwatch.describe_alarms(AlarmNames=[f"{NAME}-p99"])["MetricAlarms"]:
+        assert time.monotonic() < deadline and proc.poll() is None, "the stage's alarm was never made"
+        time.sleep(0.1)
+    cloudwatch.set_alarm_state(AlarmName=f"{NAME}-p99", StateValue="ALARM", StateReason="test")
     out, err = proc.communicate(timeout=120)
     assert proc.returncode == 0, err
-    assert f"canary rolled back: live stays on version 1 (alarm {NAME}-latency went into ALARM" in err
+    assert f"canary rolled back: live stays on version 1 (alarm {NAME}-p99 went into ALARM" in err
     assert _alias()["FunctionVersion"] == "1" and not _weights()
 
 

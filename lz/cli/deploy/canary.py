@@ -134,10 +134,13 @@ def poll_interval() -> float:
 
 
 def _stage_alarms(aws: Aws, name: str) -> list[str]:
-    """The stage's own alarms (resources/alarms.py names them NAME-...) that are in ALARM."""
+    """The stage's alarms (settings `alarms`: resources/alarms.py) that are in ALARM."""
+    from .resources.alarms import SUFFIXES
+
+    ours = [f"{name}-{suffix}" for suffix in SUFFIXES]
     with aws.explain("reading the stage's alarms"):
-        answer = aws.client("cloudwatch").describe_alarms(AlarmNamePrefix=f"{name}-", StateValue="ALARM")
-    return sorted(a["AlarmName"] for a in answer.get("MetricAlarms", []) + answer.get("CompositeAlarms", []))
+        answer = aws.client("cloudwatch").describe_alarms(AlarmNames=ours, StateValue="ALARM")
+    return sorted(a["AlarmName"] for a in answer.get("MetricAlarms", []))
 
 
 def _version_metrics(aws: Aws, name: str, version: str, start: datetime, end: datetime) -> tuple[float, float]:

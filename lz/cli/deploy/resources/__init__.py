@@ -9,6 +9,7 @@ KINDS is the apply order (teardown runs it backwards).
 """
 
 from . import (
+    alarms,
     bucket,
     function,
     http_api,
@@ -27,5 +28,5 @@ from . import (
 )
 
 KINDS = (role, workflow_roles, logs, bucket, static_bucket, function, task_queue, url, http_api, rest_api,
-         schedules, s3_notifications, sqs_sources, sns_subscriptions, workflows)
+         schedules, s3_notifications, sqs_sources, sns_subscriptions, workflows, alarms)
 BY_NAME = {kind.KIND: kind for kind in KINDS}
