@@ -366,8 +366,9 @@ def undeploy(stage: str, yes: bool, force_unlock: bool, region: str | None, prof
 from .operate import invoke, manage, serve, tail  # noqa: E402 - commands of their own module
 from .stack_cmd import template  # noqa: E402 - `lz template`
 from .workflow_cmd import workflow  # noqa: E402 - the `lz workflow` group
+from .metrics_cmd import metrics  # noqa: E402 - `lz metrics`
 
-for _command in (serve, invoke, manage, tail, workflow, template):
+for _command in (serve, invoke, manage, tail, workflow, template, metrics):
     cli.add_command(_command)
 
 if __name__ == "__main__":
