@@ -67,3 +67,17 @@ def check_operations(stage: str, values: dict[str, Any]) -> None:
     if values["alarms"] and set(values["alarms"]) == {"notify"}:
         raise _error(f'stage "{stage}": "alarms" has only "notify": add at least one of error_rate, '
                      "p99_ms, throttles, dlq")
+
+
+def refuse_secret_targets(sources: list, secrets: dict[str, str]) -> None:
+    """A "${VAR}" source target naming one of the stage's secrets: secrets exist only inside the
+    function, at run time, and are never interpolated into settings (nor bucket, queue or topic
+    names); RegistryError saying to use `environment` instead."""
+    from .registry import RegistryError
+
+    for source in sources:
+        target = source.target
+        if target.startswith("${") and target.endswith("}") and target[2:-1] in secrets:
+            raise RegistryError(f"{source.origin}: @on_{source.kind} names {target}, one of the stage's "
+                                '"secrets": secrets are read inside the function only and never interpolated '
+                                'into settings; put the name in "environment" instead')

@@ -5,6 +5,7 @@ The watch polls every LZ_CANARY_POLL seconds (a fraction of a second here), neve
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import signal
@@ -232,3 +233,67 @@ def test_the_watch_uses_an_injected_clock(aws_env, monkeypatch) -> None:
                     on_tick=lambda *a: ticks.append(a), clock=lambda: now[0], sleep=sleep)
     assert verdict.promote and "over 10m" in verdict.why
     assert sum(slept) == 600 and max(slept) == 30 and len(ticks) == 21
+
+
+def test_a_canary_deploy_interrupted_at_any_step_converges(env, tmp_path: Path, monkeypatch) -> None:
+    """Stopped before each step of a canary deploy (code, publish + shift, an alarm), or during
+    the watch, the next deploy ends with live wholly on a version of this code and nothing left."""
+    from lz.cli.aws import Aws
+    from lz.cli.bundle import build
+    from lz.cli.deploy.operations import deploy as run
+    from lz.cli.settings import load
+    from tests.cli.conftest import reset_moto
+
+    monkeypatch.setenv("LZ_CANARY_POLL", "0.1")
+
+    class Interrupted(Exception):
+        pass
+
+    def quiet(**kw):
+        return {"show_plan": lambda s: None, **kw}
+
+    project = make_project(tmp_path, {"dev": {"app": "app:app", "http": False, "alarms": {"throttles": 1},
+                                              "deploy": {"canary": "10%", "for": "1s"}}}, {"app.py": APP % 1})
+    first = build(load(project, "dev"), tmp_path / "first.zip")
+    data = json.loads((project / "lz_settings.json").read_text())
+    data["dev"]["alarms"] = {"throttles": 2}
+    (project / "lz_settings.json").write_text(json.dumps(data))
+    (project / "app.py").write_text(APP % 2)
+    stage = load(project, "dev")
+    second = build(stage, tmp_path / "second.zip")
+    points = None
+    stop = 0
+    while points is None or stop <= points:
+        reset_moto(os.environ["AWS_ENDPOINT_URL"])
+        # version 1 as deployed before this change, then the change, stopped at `stop`
+        run(Aws(REGION), dataclasses.replace(stage, alarms={"throttles": 1}), first.path, first.handler,
+            dry_run=False, **quiet())
+        plan = run(Aws(REGION), stage, second.path, second.handler, dry_run=True, **quiet())
+        points = len(plan.steps)  # a stop before each step, and one in the watch
+
+        def fail(index: int, step, stop=stop) -> None:
+            if index == stop:
+                raise Interrupted(step)
+
+        def watch_fail(*tick, stop=stop) -> None:
+            if stop == points:
+                raise KeyboardInterrupt
+
+        with pytest.raises(Exception):
+            run(Aws(REGION), stage, second.path, second.handler, dry_run=False,
+                **quiet(on_step=fail, on_canary=watch_fail))
+        again = run(Aws(REGION), stage, second.path, second.handler, dry_run=False, **quiet())
+        assert again.canary is None or again.canary.startswith("canary promoted"), (stop, again.canary)
+        alias = _alias()
+        assert not _weights(), stop
+        live = _lambda().get_function_configuration(FunctionName=NAME, Qualifier=alias["FunctionVersion"])
+        assert live["CodeSha256"] == plan_sha(second.path), stop
+        settled = run(Aws(REGION), stage, second.path, second.handler, dry_run=False, **quiet())
+        assert settled.steps == [] and settled.canary is None, (stop, [s.as_dict() for s in settled.steps])
+        stop += 1
+
+
+def plan_sha(path: Path) -> str:
+    from lz.cli.deploy.models import code_sha256
+
+    return code_sha256(path)

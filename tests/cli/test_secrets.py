@@ -250,3 +250,12 @@ def test_serve_with_an_env_file_works_offline_and_names_what_it_lacks(lz_env, tm
     result = lz(offline, "serve", "dev", "--env-file", str(env_file), "--project", str(project))
     assert result.returncode != 0
     assert "has no API_TOKEN, STRIPE_KEY, WHOLE" in result.stderr
+
+
+def test_a_source_name_is_never_read_from_a_secret(aws_env, tmp_path: Path) -> None:
+    project = make_project(tmp_path, {"dev": {"app": "app:app", "secrets": {"BUCKET": "ssm:/b"}}},
+                           {"app.py": APP + "\nfrom lz import on_s3\n\n@on_s3(bucket='${BUCKET}')\n"
+                                            "def upload(record):\n    pass\n"})
+    result = lz(aws_env, "deploy", "dev", "--dry-run", "--project", str(project))
+    assert result.returncode != 0
+    assert "names ${BUCKET}, one of the stage's \"secrets\"" in result.stderr and "never interpolated" in result.stderr

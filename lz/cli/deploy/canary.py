@@ -140,7 +140,8 @@ def _stage_alarms(aws: Aws, name: str) -> list[str]:
     ours = [f"{name}-{suffix}" for suffix in SUFFIXES]
     with aws.explain("reading the stage's alarms"):
         answer = aws.client("cloudwatch").describe_alarms(AlarmNames=ours, StateValue="ALARM")
-    return sorted(a["AlarmName"] for a in answer.get("MetricAlarms", []))
+    # the state is checked here too: moto ignores StateValue when AlarmNames is given
+    return sorted(a["AlarmName"] for a in answer.get("MetricAlarms", []) if a.get("StateValue") == "ALARM")
 
 
 def _version_metrics(aws: Aws, name: str, version: str, start: datetime, end: datetime) -> tuple[float, float]:

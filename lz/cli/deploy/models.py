@@ -255,6 +255,9 @@ def desired(stage: Stage, region: str, account: str, zip_path: Path, handler: st
 
     files = collect(stage.root, stage.include, stage.exclude).files
     registry = scan(files)
+    from ..settings_ops import refuse_secret_targets
+
+    refuse_secret_targets(registry.sources, stage.secrets)
     tags = {TAG_PROJECT: stage.project, TAG_STAGE: stage.name}
     workflows, steps_only = stage_machines(stage, files, region, account,
                                            alias_arn_of(region, account, stage.project, stage.name), tags)
