@@ -129,9 +129,15 @@ def remote(aws: Aws, stage: Stage, payload: dict[str, Any]) -> Answer:
 
 
 def local(stage: Stage, bundle: Path, payload: dict[str, Any]) -> Answer:
-    from .local.runner import LocalFunction
+    from .local.runner import LocalFunction, LocalRuntimeError
+    from .local.secrets import LocalSecretsError, local_secrets
 
-    with LocalFunction(bundle, stage.python_version, timeout=stage.timeout, environment=local_environment(stage),
+    try:  # the stage's secrets, read with this machine's credentials as `lz serve` reads them
+        secrets = local_secrets(stage)
+    except LocalSecretsError as exc:
+        raise LocalRuntimeError(str(exc)) from None
+    with LocalFunction(bundle, stage.python_version, timeout=stage.timeout,
+                       environment={**local_environment(stage), **secrets},
                        name=stage.function_name, architecture=stage.architecture) as function:
         invocation = function.invoke(payload)
     result = invocation.result

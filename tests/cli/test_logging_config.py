@@ -83,3 +83,34 @@ def test_tail_reads_a_json_format_log_as_it_reads_text() -> None:
     ]
     assert lines[0].request_id == "r1" and lines[0].fields["logger"] == "lz"
     assert json.loads(lines[1].as_json())["report"]["init"] == 250.1
+
+
+def test_lz_lines_are_json_objects_in_a_json_format_log(lz_env, tmp_path: Path) -> None:
+    """What Logs Insights and `lz tail --json` read without parsing text: the bundle under the
+    local runtime with Lambda's JSON log format, an app that fails: the request line and lz's error
+    record are each one JSON object (the error with its logger, request id and stack trace)."""
+    from lz.cli.bundle import build
+    from lz.cli.local.runner import LocalFunction
+    from lz.cli.settings import load
+    from tests.builders import make
+    from tests.cli.conftest import need_python
+
+    python = need_python("3.13")
+    failing = "def app(environ, start_response):\n    raise ValueError('boom')\n"
+    project = make_project(tmp_path, {"dev": {"app": "app:app", "log_format": "json"}}, {"app.py": failing})
+    bundle = build(load(project, "dev"), tmp_path / "b.zip")
+    with LocalFunction(bundle.path, "3.13", python=python,
+                       environment={"AWS_LAMBDA_LOG_FORMAT": "JSON", "AWS_LAMBDA_LOG_LEVEL": "INFO"}) as fn:
+        inv = fn.invoke(make("http_v2", path="/x"))
+    assert inv.ok and inv.result["statusCode"] == 500
+    objects = []
+    for line in inv.log:
+        try:
+            objects.append(json.loads(line))
+        except ValueError:
+            continue
+    requests = [o for o in objects if o.get("lz") == "request"]
+    errors = [o for o in objects if o.get("logger") == "lz" and o.get("level") == "ERROR"]
+    assert requests and requests[0]["status"] == 500 and requests[0]["path"] == "/x"
+    assert errors and errors[0]["requestId"] == requests[0]["request_id"]
+    assert "ValueError" in json.dumps(errors[0])
