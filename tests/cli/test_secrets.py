@@ -4,8 +4,6 @@ client), the exact role statements, and a missing secret at deploy and at init."
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import json
 import zipfile
 from pathlib import Path
