@@ -121,3 +121,20 @@ def test_getmetricdata_limits_that_moto_does_not_enforce() -> None:
         check_request([{}] * 500, 86400, 60)
     with pytest.raises(AwsError, match="multiples of 60"):
         check_request([{}], 3600, 90)
+
+
+@pytest.mark.parametrize("front, namespace, metric, dims", [
+    ("http_api", "AWS/ApiGateway", "5xx", None),
+    ("rest_api", "AWS/ApiGateway", "5XXError", [{"Name": "ApiName", "Value": NAME}, {"Name": "Stage", "Value": "dev"}]),
+])
+def test_api_gateway_fronts_report_their_own_5xx(aws_env, tmp_path: Path, front, namespace, metric, dims) -> None:
+    project = make_project(tmp_path, {"dev": {"app": "app:app", "http": front}}, {"app.py": APP})
+    assert lz(aws_env, "deploy", "dev", "--project", str(project)).returncode == 0
+    if dims is None:  # the HTTP API's id, as deployed
+        [api] = [a for a in _client("apigatewayv2").get_apis()["Items"] if a["Name"] == NAME]
+        dims = [{"Name": "ApiId", "Value": api["ApiId"]}, {"Name": "Stage", "Value": "$default"}]
+    _put(metric, [4, 3], dims=dims, namespace=namespace)
+    result = lz(aws_env, "metrics", "dev", "--since", "1h", "--json", "--project", str(project))
+    assert result.returncode == 0, result.stderr
+    shown = json.loads(result.stdout)["metrics"]["front_5xx"]
+    assert shown["label"] == f"{front} 5xx" and shown["value"] == 7
