@@ -267,10 +267,11 @@ def rollback(stage: str, to: str | None, back: int, force_unlock: bool, region: 
             return
         with for_stage(aws, settings, "rollback", force_unlock, lambda m: click.echo(m, err=True)):
             found = canary.pending(aws, settings.function_name)
-            if found is not None:  # an interrupted canary: undoing it is the rollback
+            if found is not None:  # an interrupted canary: undoing it is the rollback (unless --to)
                 canary.undo(aws, settings.function_name, found)
                 click.echo(f"live: canary of version {found.new} undone; live stays on version {found.stable}")
-                return
+                if to is None:
+                    return
             before, after = run(aws, settings, to, back)
     except AwsError as exc:
         raise click.ClickException(str(exc)) from None
