@@ -6,6 +6,7 @@ for HTTP events, tasks, schedules, workflow steps, S3/SQS/SNS records and operat
 (the exec wrapper shipped in every bundle), `bootstrap` and `loop` (next → dispatch → response on
 one kept-alive connection), `client` (the HTTP calls), `context` (the context object), `logs`
 (request-id log lines), `errors` (Lambda's error shape) and `stream` (streamed responses with
-trailers). This package sits above lz.adapter and lz.tasks and imports both; neither imports it.
+trailers). `secrets` reads the stage's secrets into os.environ at cold start, through `sigv4`, a
+signed-request client of its own (the runtime may not import boto3). This package sits above lz.adapter and lz.tasks and imports both; neither imports it.
 Standard library only; nothing is imported here.
 """
