@@ -120,3 +120,25 @@ def with_grants(aws: Aws, want: Desired) -> Desired:
     if not want.secrets:
         return want
     return replace(want, secret_grants=statements(aws, want.secrets))
+
+
+def template_statements(want: Desired) -> tuple[dict, ...]:
+    """The same statements for a template, where nothing can be read: a parameter's ARN is its
+    name's; a secret's is its name and AWS's 6 random characters, matched by `-??????` (exactly six,
+    the pattern AWS documents for naming a secret in a policy), unless the reference is the full
+    ARN. A customer managed key cannot be found without reading AWS: the template's notes say so."""
+    refs = _refs(want.secrets)
+    out: list[dict] = []
+    parameters = sorted({r.id if r.id.startswith("arn:") else
+                         f"arn:aws:ssm:{want.region}:{want.account}:parameter/{r.id.lstrip('/')}"
+                         for r in refs.values() if r.service == "ssm"})
+    if parameters:
+        out.append({"Sid": "ReadParameters", "Effect": "Allow", "Action": ["ssm:GetParameters"],
+                    "Resource": parameters})
+    secrets = sorted({r.id if r.id.startswith("arn:") else
+                      f"arn:aws:secretsmanager:{want.region}:{want.account}:secret:{r.id}-??????"
+                      for r in refs.values() if r.service == "secretsmanager"})
+    if secrets:
+        out.append({"Sid": "ReadSecrets", "Effect": "Allow", "Action": ["secretsmanager:GetSecretValue"],
+                    "Resource": secrets})
+    return tuple(out)

@@ -19,10 +19,10 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import front, function, queues, sources, workflows
+from . import front, function, operations, queues, sources, workflows
 from .base import ACCOUNT, FORMATS, REGION, Note, Template
 
-EMITTERS = (function, queues, front, sources, workflows)
+EMITTERS = (function, queues, front, sources, workflows, operations)
 
 
 class TemplateError(Exception):
@@ -55,6 +55,12 @@ def desired_for_template(stage, zip_path: Path, handler: str):
     from ..deploy.models import desired
 
     want = desired(stage, REGION, ACCOUNT, zip_path, handler)
+    if want.secrets:  # the role's statements for them, by name (deploy/secrets.py)
+        from dataclasses import replace
+
+        from ..deploy.secrets import template_statements
+
+        want = replace(want, secret_grants=template_statements(want))
     limits.check(want)
     return want
 

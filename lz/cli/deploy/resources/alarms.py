@@ -102,7 +102,7 @@ def _digest(spec: dict) -> str:
     return hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:12]
 
 
-def _arguments(name: str, spec: dict) -> dict:
+def arguments(name: str, spec: dict) -> dict:
     what = spec["_what"]
     args = {k: v for k, v in spec.items() if not k.startswith("_")}
     return {"AlarmName": name, "AlarmDescription": f"lz: {what} (definition {_digest(args)})",
@@ -151,7 +151,7 @@ def plan(aws: Aws, want: Desired) -> list[Step]:
                           f"alarm notifications to {address}", {"part": "topic", "arn": own}))
     existing = _existing(aws, want.name)
     for name, spec in wanted(want).items():
-        args = _arguments(name, spec)
+        args = arguments(name, spec)
         have = existing.get(name)
         if have is None:
             steps.append(Step(KIND, name, "create", f"alarm: {spec['_what']}", {"part": "alarm"}))
@@ -179,7 +179,7 @@ def apply(aws: Aws, step: Step, want: Desired) -> None:
     spec = wanted(want)[step.name]
     with aws.explain(f"putting the alarm {step.name}"):
         aws.client("cloudwatch").put_metric_alarm(
-            **_arguments(step.name, spec), Tags=[{"Key": k, "Value": v} for k, v in want.tags.items()])
+            **arguments(step.name, spec), Tags=[{"Key": k, "Value": v} for k, v in want.tags.items()])
 
 
 def delete(aws: Aws, step: Step) -> None:
