@@ -85,6 +85,9 @@ class Stage:
     stream: bool = False  # responses streamed (fronts that can: function_url, rest_api)
     static: bool | dict[str, Any] = True  # static files: see lz/cli/bundle/static.py
     engine: str = "lz"  # who deploys: lz's engine or a CloudFormation stack (lz/cli/stack/)
+    domain: dict[str, Any] | None = None  # custom domain (front.py): name, base_path, certificate_arn, zone
+    auth: str | dict[str, Any] | None = None  # "aws_iam", {"jwt": ...}, {"api_keys": ...}
+    throttle: dict[str, Any] | None = None  # {"rate": n, "burst": n} on the API stage
 
     @property
     def function_name(self) -> str:
@@ -142,6 +145,9 @@ def _type_name(value: Any) -> str:
 
 def _check(value: Any, spec: dict[str, Any], where: str) -> None:
     """Raise SettingsError when `value` does not fit `spec` (the subset of JSON Schema KEYS uses)."""
+    if "anyOf" in spec:
+        _check_any(value, spec["anyOf"], where)
+        return
     if "enum" in spec:
         if value not in spec["enum"]:
             choices = ", ".join(json.dumps(v) for v in spec["enum"])
@@ -155,16 +161,18 @@ def _check(value: Any, spec: dict[str, Any], where: str) -> None:
     ok = {
         "string": lambda v: isinstance(v, str),
         "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
+        "number": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
         "boolean": lambda v: isinstance(v, bool),
         "array": lambda v: isinstance(v, list),
         "object": lambda v: isinstance(v, dict),
         "null": lambda v: v is None,
     }
     if kinds and not any(ok[k](value) for k in kinds):
-        wanted = " or ".join({"string": "a string", "integer": "an integer", "boolean": "true or false",
+        wanted = " or ".join({"string": "a string", "integer": "an integer", "number": "a number",
+                              "boolean": "true or false",
                               "array": "a list", "object": "an object", "null": "null"}[k] for k in kinds)
         raise SettingsError(f"{where} must be {wanted}, got {_type_name(value)} {json.dumps(value)}")
-    if isinstance(value, int) and not isinstance(value, bool):
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
         low, high = spec.get("minimum"), spec.get("maximum")
         if (low is not None and value < low) or (high is not None and value > high):
             raise SettingsError(f"{where} must be from {low} to {high}, got {value}")
@@ -173,6 +181,12 @@ def _check(value: Any, spec: dict[str, Any], where: str) -> None:
 
         if not re.match(spec["pattern"], value):
             shape = ("an AWS region like us-east-1" if "region" in where else
+                     "a host name like api.example.com" if where.endswith('"name"') else
+                     "a path like v1 or api/v2 (letters, digits, . _ ~ -)" if "base_path" in where else
+                     "an ACM certificate ARN (arn:aws:acm:REGION:ACCOUNT:certificate/ID)"
+                     if "certificate_arn" in where else
+                     "a Route 53 hosted zone id like Z0123456789ABCDEFGHIJ" if where.endswith('"zone"') else
+                     "an https:// issuer URL" if "issuer" in where else
                      "an SQS queue or SNS topic ARN" if "dead_letter" in where else
                      "an SQS, SNS, Lambda or EventBridge ARN" if "on_failure" in where else
                      "an S3 bucket name" if "bucket" in where else
@@ -183,6 +197,10 @@ def _check(value: Any, spec: dict[str, Any], where: str) -> None:
         for index, item in enumerate(value):
             _check(item, spec["items"], f"{where}[{index}]")
     if isinstance(value, dict):
+        if len(value) < spec.get("minProperties", 0) or len(value) > spec.get("maxProperties", len(value)):
+            props = spec.get("properties", {})
+            raise SettingsError(f"{where} must hold exactly one of {', '.join(props)}, got "
+                                f"{', '.join(value) or 'none'}")
         for key in spec.get("required", ()):
             if key not in value:
                 raise SettingsError(f'{where} needs "{key}"')
@@ -198,6 +216,27 @@ def _check(value: Any, spec: dict[str, Any], where: str) -> None:
                 )
             elif isinstance(extra, dict):
                 _check(item, extra, f'{where}."{key}"')
+
+
+def _check_any(value: Any, options: list[dict[str, Any]], where: str) -> None:
+    """`anyOf`: the value fits one of the options; otherwise the error of the option made for
+    values of its kind (an object is judged against the object form, a string against the names)."""
+    for option in options:
+        try:
+            _check(value, option, where)
+            return
+        except SettingsError:
+            continue
+    objects = [o for o in options if o.get("type") == "object"]
+    if isinstance(value, dict) and objects:
+        _check(value, objects[0], where)
+    names = [o for o in options if "enum" in o]
+    if names:
+        words = [json.dumps(v) for v in names[0]["enum"]]
+        shapes = " or ".join(words + (["an object"] if objects else []))
+        hint = _nearest(str(value), [str(v) for v in names[0]["enum"] if v is not None])
+        raise SettingsError(f"{where} must be {shapes}, got {json.dumps(value)}{hint}")
+    raise SettingsError(f"{where} does not fit any of its forms, got {json.dumps(value)}")
 
 
 def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
@@ -280,6 +319,7 @@ def load(root: Path | str, stage: str) -> Stage:
     if values["stream"]:
         _check_stream(stage, values)
     _check_static(stage, values["static"])
+    _check_front(stage, values)
     return Stage(name=stage, project=_project_name(root), root=root, **values)
 
 
@@ -322,6 +362,56 @@ def _check_static(stage: str, static: bool | dict[str, Any]) -> None:
     if folder is not None and (not folder or folder.startswith("/") or ".." in folder.split("/")):
         raise SettingsError(f'{where}: "dir" must be a folder inside the project, relative to it, got '
                             f"{json.dumps(folder)}")
+
+
+# Which fronts each `auth` mode fits (an HTTP API: JWT authorizer or IAM on its routes; a Function
+# URL: IAM; a REST API: API keys with a usage plan).
+AUTH_FRONTS = {"jwt": ("http_api",), "aws_iam": ("http_api", "function_url"), "api_keys": ("rest_api",)}
+
+
+def auth_mode(auth: str | dict | None) -> str | None:
+    """The `auth` setting's mode: "jwt", "aws_iam", "api_keys", or None for anyone."""
+    if auth is None:
+        return None
+    return auth if isinstance(auth, str) else next(iter(auth))
+
+
+def _check_front(stage: str, values: dict[str, Any]) -> None:
+    """`domain`, `auth` and `throttle` each need a front that can do them; the domain's base path
+    is the adapter's (one value: both set and different is an error)."""
+    http, mode = values["http"], auth_mode(values["auth"])
+    front = f'"http" is {json.dumps(http)}'
+    if mode is not None and http not in AUTH_FRONTS[mode]:
+        can = " or ".join(f'"{f}"' for f in AUTH_FRONTS[mode])
+        raise SettingsError(f'stage "{stage}": "auth" {mode} needs "http" {can}, and {front}: change '
+                            f'"http", or pick an auth mode the front has ({_modes_of(http)})')
+    if mode == "aws_iam" and http == "function_url":
+        values["url_auth"] = "AWS_IAM"  # the URL's own auth type is the IAM check
+    if values["throttle"] is not None and http not in ("http_api", "rest_api"):
+        raise SettingsError(f'stage "{stage}": "throttle" is set on the API stage, and {front}: '
+                            'use "http": "http_api" or "rest_api", or remove "throttle" (a Function URL '
+                            'has no throttle; reserved_concurrency caps the function itself)')
+    domain = values["domain"]
+    if domain is None:
+        return
+    if http is False:
+        raise SettingsError(f'stage "{stage}": "domain" needs an HTTP front, and "http" is false')
+    if http == "function_url" and values["url_auth"] == "AWS_IAM":
+        raise SettingsError(f'stage "{stage}": "domain" on a Function URL puts CloudFront in front of it, '
+                            'and lz sets up no origin access control to sign its requests to an AWS_IAM '
+                            'URL: use auth NONE on the URL, or "http": "http_api" with "auth": "aws_iam"')
+    base = (domain.get("base_path") or "").strip("/")
+    adapter_base = ((values["adapter"] or {}).get("base_path") or "").strip("/")
+    if base and adapter_base and base != adapter_base:
+        raise SettingsError(f'stage "{stage}": "domain"."base_path" is "{base}" and "adapter"."base_path" '
+                            f'is "{adapter_base}": the adapter strips the domain\'s; drop one of them')
+    if base:
+        values["adapter"] = {**(values["adapter"] or {}), "base_path": "/" + base}
+
+
+def _modes_of(http: str | bool) -> str:
+    modes = [m for m, fronts in AUTH_FRONTS.items() if http in fronts]
+    return f"{http} takes " + ", ".join(modes) if modes else "it takes none"
 
 
 def _project_name(root: Path) -> str:
