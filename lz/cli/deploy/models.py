@@ -69,6 +69,9 @@ class Desired:
     stream: bool = False  # streamed responses: lz's runtime loop, URL/integration in stream mode
     static_bucket: str | None = None  # "static": {"bucket": ...}: where the static files go
     static_folder: Path | None = None  # the files the build collected (.lz/static/STAGE/)
+    domain: dict | None = None  # custom domain: name, base_path, certificate_arn, zone (resources/front)
+    auth: str | dict | None = None  # "aws_iam", {"jwt": {...}}, {"api_keys": {...}}
+    throttle: dict | None = None  # {"rate": r, "burst": b} on the API stage
 
     @property
     def name(self) -> str:
@@ -264,6 +267,7 @@ def desired(stage: Stage, region: str, account: str, zip_path: Path, handler: st
         permissions=tuple(stage.permissions), policy_arns=tuple(stage.policy_arns),
         tags=tags, workflows=workflows, stream=stage.stream,
         **static_target(stage, region, account),
+        domain=stage.domain, auth=stage.auth, throttle=stage.throttle,
     )
 
 
