@@ -407,6 +407,8 @@ def _check_front(stage: str, values: dict[str, Any]) -> None:
                             f'is "{adapter_base}": the adapter strips the domain\'s; drop one of them')
     if base:
         values["adapter"] = {**(values["adapter"] or {}), "base_path": "/" + base}
+    if http == "function_url":  # CloudFront sends the custom name as X-Forwarded-Host (distribution.py)
+        values["adapter"] = {**(values["adapter"] or {}), "forwarded_host": domain["name"].lower()}
 
 
 def _modes_of(http: str | bool) -> str:

@@ -4,6 +4,9 @@
 - UpdateStage (apigatewayv2): "UpdateStage", API Gateway v2 API reference
   (https://docs.aws.amazon.com/apigatewayv2/latest/api-reference/apis-apiid-stages-stagename.html):
   DefaultRouteSettings merged into the stage's.
+- GetBasePathMappings of a domain name with none yet: an empty list, as AWS answers ("GetBasePathMappings",
+  API Gateway REST API reference, https://docs.aws.amazon.com/apigateway/latest/api/API_GetBasePathMappings.html),
+  where moto 5.2 fails with a KeyError (a 500).
 - DomainNameConfiguration's ApiGatewayDomainName and HostedZoneId (the target of alias records),
   which AWS returns for every domain name ("DomainNameConfiguration", same reference,
   https://docs.aws.amazon.com/apigatewayv2/latest/api-reference/domainnames-domainname.html).
@@ -19,6 +22,7 @@ from urllib.parse import unquote
 
 
 def extend() -> None:
+    from moto.apigateway import models as v1_models
     from moto.apigatewayv2 import models, responses
 
     if getattr(responses.ApiGatewayV2Response, "lz_front", False):
@@ -44,6 +48,13 @@ def extend() -> None:
             for config in out.get("domainNameConfigurations") or []]
         return out
 
+    mappings = v1_models.APIGatewayBackend.get_base_path_mappings
+
+    def get_base_path_mappings(self, domain_name):  # noqa: ANN001, ANN202
+        self.get_domain_name(domain_name)  # NotFoundException for an unknown domain, as before
+        return mappings(self, domain_name) if domain_name in self.base_path_mappings else []
+
+    v1_models.APIGatewayBackend.get_base_path_mappings = get_base_path_mappings
     responses.ApiGatewayV2Response.update_stage = update_stage
     models.DomainName.to_json = to_json
     responses.ApiGatewayV2Response.lz_front = True

@@ -103,6 +103,8 @@ class HttpV2:
                 raise KeyError
         except (KeyError, TypeError):
             scheme, host, port = server(hmap)
+        if options.forwarded_host is not None and hmap.get("x-forwarded-host") == options.forwarded_host:
+            host = options.forwarded_host  # a Function URL behind lz's CloudFront distribution
 
         script_name = ""
         base = options.base_path

@@ -205,15 +205,12 @@ def _apply_rest(aws: Aws, step: Step, want: Desired) -> None:
     api_id = rest_api._find(aws, want.name, want.project, want.stage)["id"]
     part = step.detail["part"]
     if part == "methods":
-        keys = auth_mode(want.auth) == "api_keys"
         for resource in client.get_resources(restApiId=api_id)["items"]:
             if "ANY" not in (resource.get("resourceMethods") or {}):
                 continue
             # Method settings cannot be patched on every API Gateway emulator; put again instead
             client.delete_method(restApiId=api_id, resourceId=resource["id"], httpMethod="ANY")
-            client.put_method(restApiId=api_id, resourceId=resource["id"], httpMethod="ANY",
-                              authorizationType="NONE", apiKeyRequired=keys)
-            rest_api._method(client, api_id, resource["id"], want)
+            rest_api._method(client, api_id, resource["id"], want)  # apiKeyRequired as `auth` says
         client.create_deployment(restApiId=api_id, stageName=want.stage, description="lz deploy: API keys")
     elif part == "throttle":
         throttle = _throttle(want)
