@@ -201,6 +201,12 @@ def _check(value: Any, spec: dict[str, Any], where: str) -> None:
             props = spec.get("properties", {})
             raise SettingsError(f"{where} must hold exactly one of {', '.join(props)}, got "
                                 f"{', '.join(value) or 'none'}")
+        if spec.get("additionalProperties", True) is False:  # a misspelt key first, then a missing one
+            unknown = [key for key in value if key not in spec.get("properties", {})]
+            if unknown:
+                props = list(spec.get("properties", {}))
+                raise SettingsError(f'{where} has an unknown key "{unknown[0]}"{_nearest(unknown[0], props)}; '
+                                    f"valid keys: {', '.join(props)}")
         for key in spec.get("required", ()):
             if key not in value:
                 raise SettingsError(f'{where} needs "{key}"')
