@@ -83,6 +83,9 @@ def lz_certificates(region: str = REGION) -> list[dict]:
 
 
 def test_from_scratch_with_a_zone_http_api_jwt_throttle_and_removal(front_env, project: Path) -> None:
+    """A regional domain with security policy TLS_1_2 and alias A records in the Route 53 zone ("If you
+    use Route 53 as your DNS provider, create an A alias record": "Set up a Regional custom domain name
+    in API Gateway", https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-regional-api-custom-domain-create.html)."""
     zone_id = zone()
     result = run(project, domain={"name": DOMAIN, "base_path": "v1"}, auth=JWT, throttle={"rate": 50, "burst": 100})
     assert result.url == f"https://{DOMAIN}/v1/"
@@ -161,6 +164,16 @@ def test_undeploy_removes_what_lz_made_and_keeps_the_zone_and_a_given_certificat
     assert gw.get_usage_plan_keys(usagePlanId=plan["id"])["items"][0]["id"] == keys[0]["id"]
     listed = lz(front_env, "keys", "list", "dev", "--project", str(project))
     assert "mobile" in listed.stdout and value not in listed.stdout
+    status = lz(front_env, "status", "dev", "--project", str(project))
+    assert "auth                 API keys (usage plan)" in status.stdout
+    assert "throttle             10/s, burst 20" in status.stdout
+    assert f"certificate          ISSUED {given}" in status.stdout
+    assert "dns                  present: alias A/AAAA in example.com." in status.stdout
+    revoked = lz(front_env, "keys", "revoke", "dev", "mobile", "--project", str(project))
+    assert revoked.returncode == 0 and gw.get_api_keys()["items"] == []
+    again = lz(front_env, "keys", "revoke", "dev", "mobile", "--project", str(project))
+    assert again.returncode == 1 and "has no key named mobile (keys: none)" in again.stderr
+    lz(front_env, "keys", "create", "dev", "ci", "--project", str(project))
 
     from lz.cli.aws import Aws
     from lz.cli.deploy.operations import undeploy
@@ -202,6 +215,13 @@ def test_without_a_zone_the_record_is_printed_and_the_next_deploy_resumes(front_
 
 
 def test_a_given_certificate_in_the_wrong_region_or_for_another_name_is_refused(front_env, project: Path) -> None:
+    """moto takes any certificate for any domain; AWS does not, and lz refuses before changing anything:
+    - a regional custom domain: "This certificate must be in the same Region as your API" ("Set up a
+      Regional custom domain name in API Gateway", API Gateway developer guide,
+      https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-regional-api-custom-domain-create.html);
+    - CloudFront: "you must request or import the certificate in the US East (N. Virginia) region"
+      ("Supported Regions", ACM user guide, https://docs.aws.amazon.com/acm/latest/userguide/acm-regions.html).
+    """
     elsewhere = client("acm", "eu-west-1").request_certificate(DomainName=DOMAIN, ValidationMethod="DNS")
     with pytest.raises(Exception, match="in eu-west-1, and a regional API Gateway domain takes a certificate "
                                         "from the API's own region, us-east-1"):

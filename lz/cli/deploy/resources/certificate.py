@@ -1,10 +1,12 @@
 """The ACM certificate of the stage's custom domain (settings `domain`).
 
-Where it must be: in the API's region for a regional API Gateway domain, in us-east-1 for
-CloudFront ("Requirements for using SSL/TLS certificates with CloudFront", CloudFront developer
-guide: "the certificate must be requested or imported in the US East (N. Virginia) Region";
-"Custom domain names for REST APIs" / "for HTTP APIs", API Gateway developer guide: a regional
-custom domain needs a certificate in the same Region as the API). A given `certificate_arn` is
+Where it must be: in the API's region for a regional API Gateway domain ("You must provide a
+Region-specific ACM certificate. This certificate must be in the same Region as your API": "Set up a
+Regional custom domain name in API Gateway", API Gateway developer guide,
+https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-regional-api-custom-domain-create.html),
+in us-east-1 for CloudFront ("To use an ACM certificate with Amazon CloudFront, you must request or
+import the certificate in the US East (N. Virginia) region": "Supported Regions", ACM user guide,
+https://docs.aws.amazon.com/acm/latest/userguide/acm-regions.html). A given `certificate_arn` is
 checked (that region, ISSUED, covers the name) before anything changes. Otherwise an ISSUED
 certificate covering the name is reused, or lz requests one with DNS validation, tagged for the
 stage, writes its validation CNAME into the Route 53 zone that owns the name (dns.py) or prints it,

@@ -2,8 +2,8 @@
 function_url): Function URLs take no custom domain themselves.
 
 The distribution answers for the domain's name with the stage's certificate from us-east-1 (the
-only region CloudFront takes certificates from: "Requirements for using SSL/TLS certificates with
-CloudFront", CloudFront developer guide), TLS 1.2 at least, every method, caching off (AWS's
+only region CloudFront takes certificates from: "Supported Regions", ACM user guide,
+https://docs.aws.amazon.com/acm/latest/userguide/acm-regions.html), TLS 1.2 at least, every method, caching off (AWS's
 managed CachingDisabled policy) and every viewer header, query string and cookie forwarded except
 Host (managed origin request policy AllViewerExceptHostHeader: the URL routes on its own host
 name). The app still sees the custom name: the origin sends X-Forwarded-Host with it (a custom

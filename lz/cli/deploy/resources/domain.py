@@ -56,7 +56,12 @@ def _cert_of(found: dict) -> str | None:
 
 
 def ours(aws: Aws, project: str, stage: str) -> list[tuple[str, str, dict]]:
-    """(name, front, domain) of every API Gateway domain name lz made for the stage."""
+    """(name, front, domain) of every API Gateway domain name lz made for the stage (read once per
+    command until a domain step changes one)."""
+    return aws.read(("domain", "ours", project, stage), lambda: _ours(aws, project, stage))
+
+
+def _ours(aws: Aws, project: str, stage: str) -> list[tuple[str, str, dict]]:
     found: dict[str, tuple[str, str, dict]] = {}
     with aws.explain("listing API Gateway domain names"):
         v1 = [d for page in aws.client("apigateway").get_paginator("get_domain_names").paginate()
