@@ -174,6 +174,16 @@ def test_undeploy_removes_what_lz_made_and_keeps_the_zone_and_a_given_certificat
     again = lz(front_env, "keys", "revoke", "dev", "mobile", "--project", str(project))
     assert again.returncode == 1 and "has no key named mobile (keys: none)" in again.stderr
     lz(front_env, "keys", "create", "dev", "ci", "--project", str(project))
+    status = lz(front_env, "status", "dev", "--project", str(project))
+
+    assert f"url                  https://{DOMAIN}/" in status.stdout  # the custom name answers
+
+    run(project, auth=None)  # API keys removed: no plan, no keys, no key required
+    assert gw.get_usage_plans()["items"] == [] and gw.get_api_keys()["items"] == []
+    assert not any(gw.get_method(restApiId=api["id"], resourceId=r["id"], httpMethod="ANY")["apiKeyRequired"]
+                   for r in gw.get_resources(restApiId=api["id"])["items"] if "ANY" in (r.get("resourceMethods") or {}))
+    assert run(project).steps == []
+    run(project, auth={"api_keys": {}})
 
     from lz.cli.aws import Aws
     from lz.cli.deploy.operations import undeploy
@@ -237,6 +247,12 @@ def test_a_given_certificate_in_the_wrong_region_or_for_another_name_is_refused(
     assert here["CertificateArn"].split(":")[3] == "us-east-1"
 
 
+def test_function_url_with_aws_iam_auth(front_env, project: Path) -> None:
+    run(project, http="function_url", auth="aws_iam")
+    assert client("lambda").get_function_url_config(FunctionName=NAME, Qualifier="live")["AuthType"] == "AWS_IAM"
+    assert run(project).steps == []
+
+
 def test_function_url_behind_cloudfront(front_env, project: Path) -> None:
     zone_id = zone()
     result = run(project, http="function_url", domain={"name": DOMAIN})
@@ -264,13 +280,29 @@ def test_function_url_behind_cloudfront(front_env, project: Path) -> None:
     assert lz_certificates("us-east-1") == []
 
 
-def test_a_deploy_interrupted_after_any_front_door_step_converges(front_env, project: Path) -> None:
+FRONTS = {
+    # route auth, throttle, certificate, domain, mapping, records
+    "http_api": ({"domain": {"name": DOMAIN, "base_path": "v1"}, "auth": JWT,
+                  "throttle": {"rate": 50, "burst": 100}}, 6),
+    # key-required methods, stage throttle, usage plan, certificate, domain, mapping, records
+    "rest_api": ({"http": "rest_api", "domain": {"name": DOMAIN}, "auth": {"api_keys": {}},
+                  "throttle": {"rate": 5, "burst": 10}}, 7),
+    # certificate (us-east-1), distribution, records
+    "function_url": ({"http": "function_url", "domain": {"name": DOMAIN}}, 3),
+}
+
+
+@pytest.mark.parametrize("front", list(FRONTS))
+def test_a_deploy_interrupted_after_any_front_door_step_converges(front_env, project: Path, front: str) -> None:
+    """The fault injection of test_deploy.py's convergence test, over the front door's steps: stop
+    the deploy before each of them (and right after the last), deploy again, and nothing is left to do."""
     from lz.cli.aws import Aws
     from lz.cli.bundle import build
     from lz.cli.deploy.operations import deploy
     from lz.cli.settings import load
 
-    settings(project, domain={"name": DOMAIN, "base_path": "v1"}, auth=JWT, throttle={"rate": 50, "burst": 100})
+    values, count = FRONTS[front]
+    settings(project, **values)
     stage = load(project, "dev")
     bundle = build(stage)
 
@@ -283,9 +315,10 @@ def test_a_deploy_interrupted_after_any_front_door_step_converges(front_env, pro
 
     fresh()
     full = deploy(Aws(REGION), stage, bundle.path, bundle.handler, dry_run=True, show_plan=lambda s: None)
-    front = [i for i, s in enumerate(full.steps) if s.kind in ("access", "certificate", "domain", "dns")]
-    assert len(front) == 6  # route auth, throttle, certificate, domain, mapping, records
-    for stop_after in range(front[0] - 1, front[-1] + 1):
+    door = [i for i, s in enumerate(full.steps)
+            if s.kind in ("access", "certificate", "domain", "distribution", "dns")]
+    assert len(door) == count, [s.as_dict() for s in full.steps]
+    for stop_after in range(door[0] - 1, min(door[-1] + 1, len(full.steps) - 1)):
         fresh()
 
         def fail(index: int, step, stop_after=stop_after) -> None:
@@ -298,5 +331,5 @@ def test_a_deploy_interrupted_after_any_front_door_step_converges(front_env, pro
         deploy(Aws(REGION), stage, bundle.path, bundle.handler, dry_run=False, show_plan=lambda s: None)
         settled = deploy(Aws(REGION), stage, bundle.path, bundle.handler, dry_run=False, show_plan=lambda s: None)
         assert settled.steps == [], (stop_after, [s.as_dict() for s in settled.steps])
-        assert len(client("apigatewayv2").get_domain_names()["Items"]) == 1
-        assert len(lz_certificates()) == 1
+        assert settled.url == f"https://{DOMAIN}/" + ("v1/" if front == "http_api" else "")
+        assert len(lz_certificates("us-east-1")) == 1

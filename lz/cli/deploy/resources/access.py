@@ -200,6 +200,16 @@ def _plan_rest(aws: Aws, want: Desired) -> list[Step]:
     return steps
 
 
+def _stage_throttle(client, api_id: str, want: Desired) -> None:
+    throttle = _throttle(want)
+    if throttle:
+        ops = [{"op": "replace", "path": "/*/*/throttling/rateLimit", "value": str(throttle[0])},
+               {"op": "replace", "path": "/*/*/throttling/burstLimit", "value": str(throttle[1])}]
+    else:
+        ops = [{"op": "remove", "path": "/*/*"}]
+    client.update_stage(restApiId=api_id, stageName=want.stage, patchOperations=ops)
+
+
 def _apply_rest(aws: Aws, step: Step, want: Desired) -> None:
     client = aws.client("apigateway")
     api_id = rest_api._find(aws, want.name, want.project, want.stage)["id"]
@@ -212,14 +222,10 @@ def _apply_rest(aws: Aws, step: Step, want: Desired) -> None:
             client.delete_method(restApiId=api_id, resourceId=resource["id"], httpMethod="ANY")
             rest_api._method(client, api_id, resource["id"], want)  # apiKeyRequired as `auth` says
         client.create_deployment(restApiId=api_id, stageName=want.stage, description="lz deploy: API keys")
+        if _throttle(want):  # the stage's method throttling, again (an emulator may reset it on deploy)
+            _stage_throttle(client, api_id, want)
     elif part == "throttle":
-        throttle = _throttle(want)
-        if throttle:
-            ops = [{"op": "replace", "path": "/*/*/throttling/rateLimit", "value": str(throttle[0])},
-                   {"op": "replace", "path": "/*/*/throttling/burstLimit", "value": str(throttle[1])}]
-        else:
-            ops = [{"op": "remove", "path": "/*/*"}]
-        client.update_stage(restApiId=api_id, stageName=want.stage, patchOperations=ops)
+        _stage_throttle(client, api_id, want)
     elif part == "usage_plan":
         throttle = _throttle(want)
         if step.action == "create":
