@@ -59,3 +59,28 @@ def test_nothing_or_garbage_reads_as_nobody() -> None:
                 {"aws.event": {"requestContext": {"authorizer": {"iam": 5}, "identity": {"userArn": None}}}}):
         assert lz.auth.claims(bad) == {} and lz.auth.caller(bad) is None
     assert lz.auth.claims({"aws.event": None, "type": "http"}) == {}  # an ASGI scope without an event
+
+
+def test_behind_lz_s_cloudfront_the_app_sees_the_custom_host_and_nothing_else() -> None:
+    """A Function URL behind the distribution lz makes: CloudFront sends the URL's own Host and
+    X-Forwarded-Host with the custom name (an origin header lz sets); the adapter takes it only when
+    it is exactly the configured name."""
+    seen = {}
+
+    def app(environ, start_response):
+        seen.update(host=environ.get("HTTP_HOST"), name=environ["SERVER_NAME"])
+        start_response("302 Found", [("Location", f"https://{environ['HTTP_HOST']}/next")])
+        return [b""]
+
+    handler = adapt(app, forwarded_host="api.example.com")
+    event = copy.deepcopy(fixture("function_url"))
+    event["headers"]["x-forwarded-host"] = "api.example.com"
+    assert handler(event, None)["headers"]["Location"] == "https://api.example.com/next"
+    assert seen == {"host": "api.example.com", "name": "api.example.com"}
+    event["headers"]["x-forwarded-host"] = "evil.example.net"  # a direct call to the URL, say
+    handler(event, None)
+    assert seen["host"] == event["headers"]["host"] != "evil.example.net"
+    plain = copy.deepcopy(fixture("function_url"))
+    plain["headers"]["x-forwarded-host"] = "api.example.com"
+    adapt(app)(plain, None)  # not configured: the header means nothing
+    assert seen["host"] == plain["headers"]["host"]

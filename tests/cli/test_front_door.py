@@ -240,6 +240,11 @@ def test_a_given_certificate_in_the_wrong_region_or_for_another_name_is_refused(
     client("acm").describe_certificate(CertificateArn=other["CertificateArn"])
     with pytest.raises(Exception, match=r"covers www.example.org, not api.example.com"):
         run(project, domain={"name": DOMAIN, "certificate_arn": other["CertificateArn"]})
+    client("apigatewayv2").create_domain_name(DomainName=DOMAIN, DomainNameConfigurations=[
+        {"CertificateArn": other["CertificateArn"], "EndpointType": "REGIONAL"}])  # someone else's
+    with pytest.raises(Exception, match="API Gateway domain name api.example.com exists and lz did not make it"):
+        run(project, domain={"name": DOMAIN})
+    assert client("apigatewayv2").get_domain_name(DomainName=DOMAIN)["DomainName"] == DOMAIN  # left alone
     here = client("acm").request_certificate(DomainName=DOMAIN, ValidationMethod="DNS")
     with pytest.raises(Exception, match="CloudFront .* takes certificates from us-east-1 only"):
         run(project, http="function_url", domain={"name": DOMAIN, "certificate_arn":
@@ -278,6 +283,17 @@ def test_function_url_behind_cloudfront(front_env, project: Path) -> None:
     run(project, domain=None)
     assert (cf.list_distributions()["DistributionList"].get("Items") or []) == []
     assert lz_certificates("us-east-1") == []
+    assert set(records(zone_id)) == {("example.com.", "NS"), ("example.com.", "SOA")}
+
+    run(project, domain={"name": DOMAIN})
+    undone = lz(front_env, "undeploy", "dev", "--yes", "--project", str(project))
+    assert undone.returncode == 0, undone.stderr
+    assert f"deleted DNS records of {DOMAIN}: A, AAAA" in undone.stdout
+    assert "deleted CloudFront distribution" in undone.stdout
+    assert f"deleted certificate {DOMAIN} (lz requested it)" in undone.stdout
+    assert (cf.list_distributions()["DistributionList"].get("Items") or []) == []
+    assert lz_certificates("us-east-1") == [] and client("route53").get_hosted_zone(Id=zone_id)
+    assert set(records(zone_id)) == {("example.com.", "NS"), ("example.com.", "SOA")}
 
 
 FRONTS = {

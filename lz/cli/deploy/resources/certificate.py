@@ -191,7 +191,10 @@ def apply(aws: Aws, step: Step, want: Desired) -> None:
     region, name = step.detail["region"], want.domain["name"]
     arn = step.detail.get("arn")
     if arn is None:
-        token = hashlib.sha256(f"{want.project}/{want.stage}/{name}".encode()).hexdigest()[:32]
+        # One token per request: botocore's retries of this call reuse it (no second certificate),
+        # while a request after lz deleted one gets a new certificate, not the deleted one's ARN
+        # (ACM answers a token it saw within the hour with that certificate).
+        token = hashlib.sha256(f"{want.project}/{want.stage}/{name}/{time.time_ns()}".encode()).hexdigest()[:32]
         with aws.explain(f"requesting an ACM certificate for {name} in {region}"):
             arn = _acm(aws, region).request_certificate(
                 DomainName=name, ValidationMethod="DNS", IdempotencyToken=token,
@@ -251,27 +254,31 @@ def stale(aws: Aws, want: Desired) -> list[Step]:
     return steps
 
 
-def delete(aws: Aws, step: Step) -> None:
-    """The certificate, and its validation CNAME where lz wrote it."""
+def delete(aws: Aws, step: Step) -> str | None:
+    """The certificate, and its validation CNAME where lz wrote it. One still in use elsewhere (another
+    stage's domain reusing it) is kept, and the answer says so."""
     from . import dns
 
     arn, region = step.detail["arn"], step.detail["region"]
     cert = describe(aws, arn, region)
     if cert is None:
-        return
-    for option in cert.get("DomainValidationOptions") or []:
-        record = option.get("ResourceRecord")
-        zone = dns.zone_for(aws, option.get("DomainName", ""), None) if record else None
-        if record and zone:
-            dns.delete_validation(aws, zone, record)
+        return None
     aws.forget("certificate")
     try:
         _acm(aws, region).delete_certificate(CertificateArn=arn)
     except Exception as exc:
         if error_code(exc) == "ResourceInUseException":
-            raise AwsError(f"certificate {step.name} ({arn}) is still in use by {', '.join(cert.get('InUseBy') or [])}: "
-                           "run the command again once that is gone") from None
-        if not not_found(exc):
-            with aws.explain(f"deleting certificate {step.name}"):
-                raise
-
+            users = ", ".join(cert.get("InUseBy") or []) or "another resource"
+            message = f"kept certificate {step.name}: still in use by {users}"
+            say(f"  {message}")
+            return message
+        if not_found(exc):
+            return None
+        with aws.explain(f"deleting certificate {step.name}"):
+            raise
+    for option in cert.get("DomainValidationOptions") or []:
+        record = option.get("ResourceRecord")
+        zone = dns.zone_for(aws, option.get("DomainName", ""), None) if record else None
+        if record and zone:
+            dns.delete_validation(aws, zone, record)
+    return f"deleted certificate {step.name} (lz requested it) and its validation record"

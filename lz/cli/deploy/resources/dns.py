@@ -137,10 +137,11 @@ def teardown(aws: Aws, project: str, stage: str, region: str) -> list[Step]:
     return _stale_records(aws, None, project, stage)
 
 
-def delete(aws: Aws, step: Step) -> None:
+def delete(aws: Aws, step: Step) -> str:
     _change(aws, {"Id": step.detail["zone"]}, [{"Action": "DELETE", "ResourceRecordSet": r}
                                                 for r in step.detail["records"]],
             f"deleting alias records of {step.name}")
+    return f"deleted DNS records of {step.name}: " + ", ".join(r["Type"] for r in step.detail["records"])
 
 
 def pending(aws: Aws, want: Desired) -> list[str]:

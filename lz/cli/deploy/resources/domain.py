@@ -220,16 +220,17 @@ def teardown(aws: Aws, project: str, stage: str, region: str) -> list[Step]:
             for name, front, _ in ours(aws, project, stage)]
 
 
-def delete(aws: Aws, step: Step) -> None:
+def delete(aws: Aws, step: Step) -> str | None:
     """The domain name (its mappings go with it), if it is still lz's for this stage."""
     name, front = step.name, step.detail["front"]
     aws.forget("domain")
     found = _get(aws, name, front)
     if found is None or not _is_ours(found, step.detail["project"], step.detail["stage"]):
-        return
+        return None
     with aws.explain(f"deleting domain name {name}"):
         if front == "http_api":
             aws.client("apigatewayv2").delete_domain_name(DomainName=name)
         else:
             aws.client("apigateway").delete_domain_name(domainName=name)
     aws.forget("domain")
+    return f"deleted domain name {name} and its mapping"
