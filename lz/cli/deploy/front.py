@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from ..aws import Aws
-from ..settings import auth_mode
+from ..settings_front import auth_mode
 from .models import Desired
 from .resources import certificate, dns, domain
 

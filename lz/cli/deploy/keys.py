@@ -8,7 +8,8 @@ once, when it is made; `list` shows names and ids, never values. Revoking delete
 from __future__ import annotations
 
 from ..aws import TAG_PROJECT, TAG_STAGE, Aws, AwsError
-from ..settings import Stage, auth_mode
+from ..settings import Stage
+from ..settings_front import auth_mode
 
 
 def stage_keys(aws: Aws, project: str, stage: str) -> list[dict]:

@@ -15,7 +15,7 @@ and the REST stage's method throttling is removed.
 from __future__ import annotations
 
 from ...aws import TAG_PROJECT, TAG_STAGE, Aws, not_found
-from ...settings import auth_mode
+from ...settings_front import auth_mode
 from ..models import Desired, function_name
 from ..steps import Step
 from . import http_api, rest_api

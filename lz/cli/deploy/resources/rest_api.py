@@ -135,7 +135,7 @@ def _method(client, api_id: str, resource_id: str, want: Desired) -> None:
 
 def _key_required(want: Desired) -> bool:
     """Settings "auth": {"api_keys": ...}: every method wants an API key (access.py)."""
-    from ...settings import auth_mode
+    from ...settings_front import auth_mode
 
     return auth_mode(want.auth) == "api_keys"
 
