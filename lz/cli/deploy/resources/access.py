@@ -51,8 +51,13 @@ def _http_state(aws: Aws, want: Desired) -> dict | None:
         stage = next((s for s in client.get_stages(ApiId=api["ApiId"]).get("Items", [])
                       if s.get("StageName") == "$default"), None)
         authorizer = None
-        if route and route.get("AuthorizerId"):
-            found = client.get_authorizer(ApiId=api["ApiId"], AuthorizerId=route["AuthorizerId"])
+        if route and route.get("AuthorizationType") == "JWT" and route.get("AuthorizerId"):
+            try:
+                found = client.get_authorizer(ApiId=api["ApiId"], AuthorizerId=route["AuthorizerId"])
+            except Exception as exc:
+                if not not_found(exc):
+                    raise
+                found = {}
             authorizer = {"Issuer": (found.get("JwtConfiguration") or {}).get("Issuer"),
                           "Audience": sorted((found.get("JwtConfiguration") or {}).get("Audience") or [])}
     return {"api": api, "route": route, "stage": stage, "authorizer": authorizer}
@@ -72,7 +77,7 @@ def _plan_http(aws: Aws, want: Desired) -> list[Step]:
     steps = []
     route = state["route"] or {}
     have_auth = route.get("AuthorizationType") or "NONE"
-    if have_auth != wanted_auth or (jwt and state["authorizer"] != jwt) or (not jwt and route.get("AuthorizerId")):
+    if have_auth != wanted_auth or (jwt and state["authorizer"] != jwt):
         why = f"every route: auth {have_auth} -> {wanted_auth}"
         if jwt and have_auth == "JWT" and state["authorizer"] != jwt:
             why = "JWT issuer or audience changed"
@@ -98,7 +103,7 @@ def _apply_http(aws: Aws, step: Step, want: Desired) -> None:
                             DefaultRouteSettings={"ThrottlingRateLimit": rate, "ThrottlingBurstLimit": burst})
         return
     route = next(r for r in client.get_routes(ApiId=api_id).get("Items", []) if r.get("RouteKey") == "$default")
-    old = route.get("AuthorizerId")
+    old = route.get("AuthorizerId") if route.get("AuthorizationType") == "JWT" else None
     jwt = _jwt(want)
     if jwt:
         config = {"AuthorizerType": "JWT", "IdentitySource": ["$request.header.Authorization"],
@@ -111,9 +116,8 @@ def _apply_http(aws: Aws, step: Step, want: Desired) -> None:
         client.update_route(ApiId=api_id, RouteId=route["RouteId"], AuthorizationType="JWT",
                             AuthorizerId=authorizer)
         return
-    client.update_route(ApiId=api_id, RouteId=route["RouteId"], AuthorizationType=_route_auth(want),
-                        **({"AuthorizerId": ""} if old else {}))
-    if old:
+    client.update_route(ApiId=api_id, RouteId=route["RouteId"], AuthorizationType=_route_auth(want))
+    if old:  # lz's authorizer, now used by no route
         try:
             client.delete_authorizer(ApiId=api_id, AuthorizerId=old)
         except Exception as exc:
