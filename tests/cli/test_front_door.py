@@ -252,6 +252,24 @@ def test_a_given_certificate_in_the_wrong_region_or_for_another_name_is_refused(
     assert here["CertificateArn"].split(":")[3] == "us-east-1"
 
 
+def test_a_new_domain_name_replaces_the_old_one_its_records_and_certificate(front_env, project: Path) -> None:
+    zone_id = zone()
+    run(project, domain={"name": DOMAIN})
+    [old] = lz_certificates()
+    moved = run(project, domain={"name": "www.example.com", "base_path": "api"})
+    assert moved.url == "https://www.example.com/api/"
+    v2 = client("apigatewayv2")
+    assert [d["DomainName"] for d in v2.get_domain_names()["Items"]] == ["www.example.com"]
+    assert v2.get_api_mappings(DomainName="www.example.com")["Items"][0]["ApiMappingKey"] == "api"
+    names = {name for name, kind in records(zone_id) if kind in ("A", "AAAA")}
+    assert names == {"www.example.com."}
+    [new] = lz_certificates()
+    assert new["DomainName"] == "www.example.com" and new["CertificateArn"] != old["CertificateArn"]
+    cnames = {name for name, kind in records(zone_id) if kind == "CNAME"}
+    assert cnames == {new["DomainValidationOptions"][0]["ResourceRecord"]["Name"]}  # the old one went too
+    assert run(project).steps == []
+
+
 def test_function_url_with_aws_iam_auth(front_env, project: Path) -> None:
     run(project, http="function_url", auth="aws_iam")
     assert client("lambda").get_function_url_config(FunctionName=NAME, Qualifier="live")["AuthType"] == "AWS_IAM"
