@@ -367,3 +367,17 @@ def test_a_deploy_interrupted_after_any_front_door_step_converges(front_env, pro
         assert settled.steps == [], (stop_after, [s.as_dict() for s in settled.steps])
         assert settled.url == f"https://{DOMAIN}/" + ("v1/" if front == "http_api" else "")
         assert len(lz_certificates("us-east-1")) == 1
+
+
+def test_lz_template_says_the_front_door_is_left_to_lz_s_engine(tmp_path: Path) -> None:
+    """`lz template` (the CloudFormation engine's model) does not write domain/auth/throttle yet; it
+    says so rather than leaving them out silently."""
+    pytest.importorskip("cfnlint")
+    from tests.cli.cfn_support import project as cfn_project
+    from tests.cli.cfn_support import render
+
+    root = cfn_project(tmp_path, "example_flask", {"domain": {"name": DOMAIN}, "auth": JWT})
+    notes = [n for n in render(root).notes if "front door" in n.what]
+    assert [n.what for n in notes] == ["settings domain, auth (the front door) are not in this template"]
+    assert "lz deploy STAGE" in notes[0].how
+    assert not [n for n in render(cfn_project(tmp_path / "plain", "example_flask")).notes if "front door" in n.what]
