@@ -13,7 +13,7 @@ TYPE_CHECKING = False  # importing typing costs a cold start ~5 ms
 if TYPE_CHECKING:
     from typing import Any
 
-__all__ = ["StepFailed", "TaskError", "WorkflowError", "adapt", "command", "on_s3", "on_sns", "on_sqs",
+__all__ = ["StepFailed", "TaskError", "WorkflowError", "adapt", "auth", "command", "on_s3", "on_sns", "on_sqs",
            "parallel", "schedule", "task", "wait", "workflow"]
 __version__ = "0.1.0"
 _TASKS = ("task", "schedule", "command", "on_s3", "on_sqs", "on_sns", "TaskError")
@@ -25,6 +25,10 @@ def __getattr__(name: str) -> Any:
         from .adapter import adapt
 
         return adapt
+    if name == "auth":  # lz.auth.claims(environ_or_scope), lz.auth.caller(...): lz/adapter/auth.py
+        from .adapter import auth
+
+        return auth
     if name in _TASKS:
         from . import tasks
 

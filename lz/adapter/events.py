@@ -50,13 +50,15 @@ class AppError(AdapterError):
 class Options:
     """Per-adapter settings the sources read while parsing."""
 
-    __slots__ = ("base_path", "text_mime_types", "strip_stage", "text_cache", "request_line")
+    __slots__ = ("base_path", "text_mime_types", "strip_stage", "text_cache", "request_line",
+                 "forwarded_host")
 
     def __init__(
         self,
         base_path: str | None = None,
         text_mime_types: tuple[str, ...] | list[str] = (),
         strip_stage: bool = True,
+        forwarded_host: str | None = None,
     ) -> None:
         if base_path:
             base_path = "/" + base_path.strip("/")
@@ -65,6 +67,9 @@ class Options:
         self.base_path: str | None = base_path or None
         self.text_mime_types: frozenset[str] = frozenset(t.lower() for t in text_mime_types)
         self.strip_stage: bool = strip_stage
+        # The custom name a CloudFront distribution in front of a Function URL sends as
+        # X-Forwarded-Host (lz deploy sets both): taken as the host only when it is exactly this.
+        self.forwarded_host: str | None = forwarded_host.lower() if forwarded_host else None
         # content type -> travels as text; filled by codec.is_text, bounded there.
         self.text_cache: dict[str, bool] = {}
         # Whether the adapter writes the request line (log.py) for every HTTP event it answers:

@@ -31,9 +31,10 @@ class Adapter:
         base_path: str | None = None,
         text_mime_types: tuple[str, ...] | list[str] = (),
         strip_stage: bool = True,
+        forwarded_host: str | None = None,
     ) -> None:
         self.app = app
-        self.options = Options(base_path, text_mime_types, strip_stage)
+        self.options = Options(base_path, text_mime_types, strip_stage, forwarded_host)
         self.source: Source | None = None  # the source of the last event
 
     def run(self, request: Request) -> Response:  # pragma: no cover - abstract

@@ -104,15 +104,19 @@ class Aws:
         self._memo: dict[tuple, Any] = {}
         self._fetching: dict[tuple, threading.Lock] = {}
 
-    def client(self, service: str) -> Any:
-        client = self._clients.get(service)
+    def client(self, service: str, region: str | None = None) -> Any:
+        """The service's client in the session's region, or in `region` (ACM in us-east-1 for
+        CloudFront's certificates)."""
+        key = service if region is None or region == self.region else f"{service}@{region}"
+        client = self._clients.get(key)
         if client is None:
             with self._lock:
-                client = self._clients.get(service)
+                client = self._clients.get(key)
                 if client is None:
-                    client = self.session.client(service, config=self._config)
+                    client = self.session.client(service, config=self._config,
+                                                 **({"region_name": region} if region else {}))
                     client.meta.events.register("before-call", self._count)
-                    self._clients[service] = client
+                    self._clients[key] = client
         return client
 
     def _count(self, model: Any, **kwargs: Any) -> None:

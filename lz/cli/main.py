@@ -183,6 +183,8 @@ def deploy(stage: str, dry_run: bool, force_unlock: bool, confirm: bool, engine:
                   f"{'code uploaded' if uploads else 'no code uploaded'}")
     if dry_run:
         return
+    for line in result.pending:
+        out.print(f"pending: {line}", markup=False, highlight=False)
     out.print(f"deployed: alias live -> version {result.version}")
     if result.url:
         click.echo(result.url)
@@ -220,6 +222,10 @@ def status(stage: str, region: str | None, profile: str | None, project: str) ->
     for label, value in (("canary", st.canary), ("health", st.health)):
         if value:
             click.echo(f"{label:20s} {value}")
+    for label, value in st.front:
+        click.echo(f"{label:20s} {value}")
+    for line in st.pending:
+        click.echo(f"pending: {line}")
     click.echo("triggers:" if st.triggers else "triggers:           none (HTTP only)")
     for kind, what, detail in st.triggers:
         click.echo(f"  {kind:9s} {what}  {detail}")
@@ -368,8 +374,9 @@ from .operate import invoke, manage, serve, tail  # noqa: E402 - commands of the
 from .stack_cmd import template  # noqa: E402 - `lz template`
 from .workflow_cmd import workflow  # noqa: E402 - the `lz workflow` group
 from .metrics_cmd import metrics  # noqa: E402 - `lz metrics`
+from .keys_cmd import keys  # noqa: E402 - the `lz keys` group
 
-for _command in (serve, invoke, manage, tail, workflow, template, metrics):
+for _command in (serve, invoke, manage, tail, workflow, template, metrics, keys):
     cli.add_command(_command)
 
 if __name__ == "__main__":

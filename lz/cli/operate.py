@@ -30,11 +30,22 @@ from .local.gateway import FRONTS
               help="NAME=VALUE lines for the stage's secrets (offline; default: read from AWS with your "
                    "credentials, as the function reads them).")
 @click.option("--project", default=".", show_default=True, type=click.Path(file_okay=False))
+@click.option("--auth-token-claims", "claims_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Emulate the JWT authorizer: requests with an Authorization header get these claims "
+                   "(a JSON object), requests without one a 401.")
 def serve(stage: str | None, app_spec: str | None, front: str | None, api_stage: str | None, host: str,
-          port: int, reload: bool | None, use_bundle: bool, env_file: Path | None, project: str) -> None:
+          port: int, reload: bool | None, use_bundle: bool, env_file: Path | None, project: str,
+          claims_file: Path | None) -> None:
     """Serve STAGE (or --app) locally, each request passing through the real Lambda event path."""
     from .local.serve import ServeError, serve_app, serve_bundle, serve_stage
 
+    if claims_file is not None:
+        from .local import claims
+
+        try:
+            claims.use(claims.load(claims_file))
+        except claims.ClaimsError as exc:
+            raise click.ClickException(str(exc)) from None
     try:
         if stage is None:
             if app_spec is None or use_bundle:

@@ -90,6 +90,9 @@ class Stage:
     deploy: dict[str, str] = field(default_factory=dict)  # canary, for
     log_format: str = "text"
     log_level: str | None = None
+    domain: dict[str, Any] | None = None  # custom domain (front.py): name, base_path, certificate_arn, zone
+    auth: str | dict[str, Any] | None = None  # "aws_iam", {"jwt": ...}, {"api_keys": ...}
+    throttle: dict[str, Any] | None = None  # {"rate": n, "burst": n} on the API stage
 
     @property
     def function_name(self) -> str:
@@ -147,6 +150,9 @@ def _type_name(value: Any) -> str:
 
 def _check(value: Any, spec: dict[str, Any], where: str) -> None:
     """Raise SettingsError when `value` does not fit `spec` (the subset of JSON Schema KEYS uses)."""
+    if "anyOf" in spec:
+        _check_any(value, spec["anyOf"], where)
+        return
     if "enum" in spec:
         if value not in spec["enum"]:
             choices = ", ".join(json.dumps(v) for v in spec["enum"])
@@ -160,16 +166,18 @@ def _check(value: Any, spec: dict[str, Any], where: str) -> None:
     ok = {
         "string": lambda v: isinstance(v, str),
         "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
+        "number": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
         "boolean": lambda v: isinstance(v, bool),
         "array": lambda v: isinstance(v, list),
         "object": lambda v: isinstance(v, dict),
         "null": lambda v: v is None,
     }
     if kinds and not any(ok[k](value) for k in kinds):
-        wanted = " or ".join({"string": "a string", "integer": "an integer", "boolean": "true or false",
+        wanted = " or ".join({"string": "a string", "integer": "an integer", "number": "a number",
+                              "boolean": "true or false",
                               "array": "a list", "object": "an object", "null": "null"}[k] for k in kinds)
         raise SettingsError(f"{where} must be {wanted}, got {_type_name(value)} {json.dumps(value)}")
-    if isinstance(value, int) and not isinstance(value, bool):
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
         low, high = spec.get("minimum"), spec.get("maximum")
         if (low is not None and value < low) or (high is not None and value > high):
             raise SettingsError(f"{where} must be from {low} to {high}, got {value}")
@@ -178,6 +186,12 @@ def _check(value: Any, spec: dict[str, Any], where: str) -> None:
 
         if not re.match(spec["pattern"], value):
             shape = ("an AWS region like us-east-1" if "region" in where else
+                     "a host name like api.example.com" if where.endswith('"name"') else
+                     "a path like v1 or api/v2 (letters, digits, . _ ~ -)" if "base_path" in where else
+                     "an ACM certificate ARN (arn:aws:acm:REGION:ACCOUNT:certificate/ID)"
+                     if "certificate_arn" in where else
+                     "a Route 53 hosted zone id like Z0123456789ABCDEFGHIJ" if where.endswith('"zone"') else
+                     "an https:// issuer URL" if "issuer" in where else
                      "an SQS queue or SNS topic ARN" if "dead_letter" in where else
                      "an SQS, SNS, Lambda or EventBridge ARN" if "on_failure" in where else
                      "an S3 bucket name" if "bucket" in where else
@@ -192,6 +206,16 @@ def _check(value: Any, spec: dict[str, Any], where: str) -> None:
         for index, item in enumerate(value):
             _check(item, spec["items"], f"{where}[{index}]")
     if isinstance(value, dict):
+        if len(value) < spec.get("minProperties", 0) or len(value) > spec.get("maxProperties", len(value)):
+            props = spec.get("properties", {})
+            raise SettingsError(f"{where} must hold exactly one of {', '.join(props)}, got "
+                                f"{', '.join(value) or 'none'}")
+        if spec.get("additionalProperties", True) is False:  # a misspelt key first, then a missing one
+            unknown = [key for key in value if key not in spec.get("properties", {})]
+            if unknown:
+                props = list(spec.get("properties", {}))
+                raise SettingsError(f'{where} has an unknown key "{unknown[0]}"{_nearest(unknown[0], props)}; '
+                                    f"valid keys: {', '.join(props)}")
         for key in spec.get("required", ()):
             if key not in value:
                 raise SettingsError(f'{where} needs "{key}"')
@@ -207,6 +231,27 @@ def _check(value: Any, spec: dict[str, Any], where: str) -> None:
                 )
             elif isinstance(extra, dict):
                 _check(item, extra, f'{where}."{key}"')
+
+
+def _check_any(value: Any, options: list[dict[str, Any]], where: str) -> None:
+    """`anyOf`: the value fits one of the options; otherwise the error of the option made for
+    values of its kind (an object is judged against the object form, a string against the names)."""
+    for option in options:
+        try:
+            _check(value, option, where)
+            return
+        except SettingsError:
+            continue
+    objects = [o for o in options if o.get("type") == "object"]
+    if isinstance(value, dict) and objects:
+        _check(value, objects[0], where)
+    names = [o for o in options if "enum" in o]
+    if names:
+        words = [json.dumps(v) for v in names[0]["enum"]]
+        shapes = " or ".join(words + (["an object"] if objects else []))
+        hint = _nearest(str(value), [str(v) for v in names[0]["enum"] if v is not None])
+        raise SettingsError(f"{where} must be {shapes}, got {json.dumps(value)}{hint}")
+    raise SettingsError(f"{where} does not fit any of its forms, got {json.dumps(value)}")
 
 
 def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
@@ -292,6 +337,9 @@ def load(root: Path | str, stage: str) -> Stage:
     from .settings_ops import check_operations
 
     check_operations(stage, values)
+    from .settings_front import check_front
+
+    check_front(stage, values)
     return Stage(name=stage, project=_project_name(root), root=root, **values)
 
 

@@ -103,6 +103,10 @@ class HttpV2:
                 raise KeyError
         except (KeyError, TypeError):
             scheme, host, port = server(hmap)
+        if options.forwarded_host is not None and hmap.get("x-forwarded-host") == options.forwarded_host:
+            # a Function URL behind lz's CloudFront distribution: the app sees the custom name
+            host = options.forwarded_host
+            headers = {**headers, "host": host}
 
         script_name = ""
         base = options.base_path

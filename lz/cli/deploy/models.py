@@ -76,6 +76,9 @@ class Desired:
     canary_for: int = 600  # seconds it is watched
     log_format: str = "text"
     log_level: str | None = None
+    domain: dict | None = None  # custom domain: name, base_path, certificate_arn, zone (resources/front)
+    auth: str | dict | None = None  # "aws_iam", {"jwt": {...}}, {"api_keys": {...}}
+    throttle: dict | None = None  # {"rate": r, "burst": b} on the API stage
 
     @property
     def name(self) -> str:
@@ -286,6 +289,7 @@ def desired(stage: Stage, region: str, account: str, zip_path: Path, handler: st
         **static_target(stage, region, account),
         secrets=dict(stage.secrets), alarms=dict(stage.alarms), log_format=stage.log_format,
         log_level=stage.log_level, **canary_of(stage.deploy),
+        domain=stage.domain, auth=stage.auth, throttle=stage.throttle,
     )
 
 

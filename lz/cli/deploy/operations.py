@@ -31,6 +31,7 @@ class Deployed:
     writes: int = 0
     canary: str | None = None  # how a canary ended (promoted or rolled back, and why)
     interrupted: str | None = None  # an interrupted canary this deploy found, and what it did
+    pending: list[str] = field(default_factory=list)  # the front door's: records to create, waits
 
 
 def region_of(stage: Stage, region: str | None) -> str | None:
@@ -38,6 +39,11 @@ def region_of(stage: Stage, region: str | None) -> str | None:
 
 
 def endpoint(aws: Aws, want: Desired) -> str | None:
+    from .front import custom_url
+
+    custom = custom_url(aws, want)
+    if custom:
+        return custom
     if want.http == "http_api":
         return http_api.endpoint(aws, want.name, want.project, want.stage)
     if want.http == "function_url":
@@ -86,9 +92,14 @@ def deploy(aws: Aws, stage: Stage, zip_path: Path, handler: str, dry_run: bool,
             apply(aws, steps, want, on_step)
     said = None if dry_run or not want.canary else canary.run(aws, want, on_canary)
     version = live_version(aws, want.name) if not dry_run or not steps else None
+    for key in ("domain", "certificate", "distributions"):
+        aws.forget(key)  # the front door as the steps left it
     url = endpoint(aws, want)
+    from .resources.dns import pending
+
+    waiting = pending(aws, want) if not dry_run else []
     made = {op: n for op, n in aws.calls.items() if not op.startswith("ssm:")}  # not the lock's
-    return Deployed(steps, url, version, dict(made), writes_of(made), said, interrupted)
+    return Deployed(steps, url, version, dict(made), writes_of(made), said, interrupted, waiting)
 
 
 def schedule_only(aws: Aws, stage: Stage, zip_path: Path, handler: str, remove: bool) -> list[Step]:
@@ -148,6 +159,8 @@ class Status:
     workflows: list[tuple[str, str, list[str]]] = field(default_factory=list)  # (name, type, last runs)
     canary: str | None = None  # a canary in progress on live
     health: str | None = None  # one line from the stage's metrics (lz/cli/metrics.py)
+    front: list[tuple[str, str]] = field(default_factory=list)  # domain, certificate, dns, auth, throttle
+    pending: list[str] = field(default_factory=list)
 
 
 def status(aws: Aws, stage: Stage, zip_path: Path | None, handler: str) -> Status:
@@ -177,6 +190,10 @@ def status(aws: Aws, stage: Stage, zip_path: Path | None, handler: str) -> Statu
     if zip_path is not None:
         want = with_grants(aws, desired(stage, aws.region, aws.account, zip_path, handler))
         result.url = endpoint(aws, want)
+        from .front import lines
+        from .resources.dns import pending
+
+        result.front, result.pending = lines(aws, want), pending(aws, want)
         result.drift = [f"{s.kind} {s.name}: {s.action} ({s.reason})" for s in make_plan(aws, want)]
     return result
 

@@ -102,7 +102,10 @@ def gateway_app(handler: Callable[[dict, Any], Any], front: str, stage: str,
 
     from .limits import BODY_LIMITS
 
+    from .claims import authorize, current
+
     prefix = "" if stage == "$default" else f"/{stage}"
+    claims = current()  # lz serve --auth-token-claims: the JWT authorizer, emulated
 
     def refuse(environ: dict, start_response: Callable, status: int, message: str) -> Any:
         _say(f"{environ.get('REQUEST_METHOD')} {environ.get('REQUEST_URI', '')}: {message}")
@@ -141,6 +144,9 @@ def gateway_app(handler: Callable[[dict, Any], Any], front: str, stage: str,
             request.scheme,
             int(environ.get("SERVER_PORT") or 80),
         )
+        if claims is not None and not authorize(event, front, claims):
+            response = WResponse('{"message":"Unauthorized"}', 401, content_type="application/json")
+            return response(environ, start_response)
         too_large = event_too_large(event)
         if too_large:
             return refuse(environ, start_response, 413, too_large)

@@ -9,8 +9,13 @@ KINDS is the apply order (teardown runs it backwards).
 """
 
 from . import (
+    access,
     alarms,
     bucket,
+    certificate,
+    distribution,
+    dns,
+    domain,
     function,
     http_api,
     logs,
@@ -28,5 +33,6 @@ from . import (
 )
 
 KINDS = (role, workflow_roles, logs, bucket, static_bucket, function, task_queue, url, http_api, rest_api,
+         access, certificate, domain, distribution, dns,  # the front door (issue 12)
          schedules, s3_notifications, sqs_sources, sns_subscriptions, workflows, alarms)
 BY_NAME = {kind.KIND: kind for kind in KINDS}

@@ -120,7 +120,7 @@ def plan(aws: Aws, want: Desired) -> list[Step]:
 def _method(client, api_id: str, resource_id: str, want: Desired) -> None:
     try:
         client.put_method(restApiId=api_id, resourceId=resource_id, httpMethod="ANY",
-                          authorizationType="NONE")
+                          authorizationType="NONE", apiKeyRequired=_key_required(want))
     except Exception as exc:
         if "ConflictException" not in type(exc).__name__ and \
                 getattr(exc, "response", {}).get("Error", {}).get("Code") != "ConflictException":
@@ -131,6 +131,13 @@ def _method(client, api_id: str, resource_id: str, want: Desired) -> None:
                      "timeoutInMillis": max(29000, min(want.timeout * 1000, STREAM_LIMIT_MS))}
     client.put_integration(restApiId=api_id, resourceId=resource_id, httpMethod="ANY",
                            type="AWS_PROXY", integrationHttpMethod="POST", uri=_uri(want), **streaming)
+
+
+def _key_required(want: Desired) -> bool:
+    """Settings "auth": {"api_keys": ...}: every method wants an API key (access.py)."""
+    from ...settings_front import auth_mode
+
+    return auth_mode(want.auth) == "api_keys"
 
 
 def _set_binary(client, api_id: str, want: Desired) -> None:
