@@ -34,6 +34,10 @@ class AwsError(Exception):
     """An AWS call failed; the message is meant for the user as it is."""
 
 
+class Stopped(Exception):
+    """A wait ended early because the command is stopping (another step failed, or Ctrl-C)."""
+
+
 _HINTS = {
     "AccessDenied": "the identity you deploy with lacks this permission: grant it (or use a profile that has it)",
     "AccessDeniedException": "the identity you deploy with lacks this permission: grant it (or use a profile that has it)",
@@ -100,14 +104,17 @@ class Aws:
         self._clients: dict[str, Any] = {}
         self.calls: Counter[str] = Counter()
         self._account: str | None = None
-        self._lock = threading.RLock()
+        self._lock = threading.RLock()  # counters, remembered reads, the table of one-at-a-time locks
+        self._making = threading.Lock()  # making a client (a session is not thread-safe)
         self._memo: dict[tuple, Any] = {}
         self._fetching: dict[tuple, threading.Lock] = {}
+        self._serial: dict[tuple, threading.Lock] = {}
+        self.stopping = threading.Event()  # set when a command's concurrent work must wind down
 
     def client(self, service: str) -> Any:
         client = self._clients.get(service)
         if client is None:
-            with self._lock:
+            with self._making:  # not self._lock: other threads' calls go on being counted meanwhile
                 client = self._clients.get(service)
                 if client is None:
                     client = self.session.client(service, config=self._config)
@@ -133,6 +140,25 @@ class Aws:
             with self._lock:
                 self._memo[key] = value
             return value
+
+    def update(self, key: tuple, change: Callable[[Any], Any]) -> None:
+        """Replace a remembered read by `change(value)` (what a write of this command made true),
+        so the next reader needs no call; nothing happens when the key was never read."""
+        with self._lock:
+            if key in self._memo:
+                self._memo[key] = change(self._memo[key])
+
+    def serial(self, *key: Any) -> threading.Lock:
+        """One lock per key, for calls AWS refuses to take side by side (a Lambda function's resource
+        policy: concurrent AddPermission gets ResourceConflictException)."""
+        with self._lock:
+            return self._serial.setdefault(key, threading.Lock())
+
+    def pause(self, seconds: float) -> None:
+        """Sleep between polls or retries, unless the command is stopping: then raise Stopped at
+        once, so that a failed step or Ctrl-C is not kept waiting for another step's retries."""
+        if self.stopping.wait(seconds):
+            raise Stopped("stopped while waiting")
 
     def forget(self, *prefix: Any) -> None:
         """Drop every remembered read whose key starts with `prefix` (after a write to it)."""

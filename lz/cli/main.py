@@ -148,10 +148,21 @@ def deploy(stage: str, dry_run: bool, force_unlock: bool, confirm: bool, engine:
         stack_cmd.deploy(settings, stage, dry_run, force_unlock, yes, aws, _plan_table)
         return
 
+    planned: list = []
+    applied: list = []
+
     def show_plan(steps) -> None:
+        planned[:] = steps
         _plan_table(steps, out, f"plan for {settings.project}-{stage}")
         if confirm and steps and not dry_run and not click.confirm("apply this plan?", err=True):
             raise click.ClickException("not applied: nothing was changed")
+
+    def done(index: int, step, error: BaseException | None) -> None:
+        """One line per step, in plan order, as steps finish (independent ones run side by side)."""
+        if error is None:
+            applied.append(step)
+        out.print(f"  [{index + 1}] {step.action} {step.kind}: {step.name} "
+                  + (f"({step.reason})" if error is None else "FAILED"), highlight=False, markup=False)
 
     try:
         with for_stage(aws, settings, "deploy", force_unlock, lambda m: out.print(m, markup=False),
@@ -160,11 +171,13 @@ def deploy(stage: str, dry_run: bool, force_unlock: bool, confirm: bool, engine:
 
             guard_lz(aws, settings)
             bundle = build(settings)
-            result = run(aws, settings, bundle.path, bundle.handler, dry_run, show_plan=show_plan,
-                         on_step=lambda i, s: out.print(
-                             f"  [{i + 1}] {s.action} {s.kind}: {s.name} ({s.reason})", highlight=False,
-                             markup=False))
+            result = run(aws, settings, bundle.path, bundle.handler, dry_run,
+                         show_plan=show_plan, on_done=done)
     except (BuildError, DependencyError, AwsError, RegistryError) as exc:
+        if applied and len(applied) < len(planned):
+            out.print(f"{len(applied)} of {len(planned)} steps done: run lz deploy {stage} again to "
+                      "finish (it plans only what is left)",
+                      highlight=False, markup=False)
         raise click.ClickException(str(exc)) from None
     uploads = sum(n for op, n in result.calls.items()
                   if op in ("lambda:CreateFunction", "lambda:UpdateFunctionCode"))

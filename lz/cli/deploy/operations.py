@@ -70,16 +70,20 @@ def pinned(zip_path: Path) -> Iterator[Path]:
 
 def deploy(aws: Aws, stage: Stage, zip_path: Path, handler: str, dry_run: bool,
            show_plan: Callable[[list[Step]], None],
-           on_step: Callable[[int, Step], None] = lambda i, s: None) -> Deployed:
+           on_step: Callable[[int, Step], None] = lambda i, s: None,
+           on_done: Callable[[int, Step, BaseException | None], None] = lambda i, s, e: None) -> Deployed:
+    """Plan, show the plan, apply it (apply.py: `on_step` before each step runs, `on_done` after
+    each, in plan order), then read what is live and where it answers."""
     with pinned(zip_path) as bundle:
         want = desired(stage, aws.region, aws.account, bundle, handler)
         limits.check(want)
         steps = make_plan(aws, want)
         show_plan(steps)
         if not dry_run:
-            apply(aws, steps, want, on_step)
-    version = live_version(aws, want.name) if not dry_run or not steps else None
-    url = endpoint(aws, want)
+            apply(aws, steps, want, on_step, on_done)
+    reads = [lambda: live_version(aws, want.name) if not dry_run or not steps else None,
+             lambda: endpoint(aws, want)]
+    version, url = aws.map(lambda read: read(), reads)
     made = {op: n for op, n in aws.calls.items() if not op.startswith("ssm:")}  # not the lock's
     return Deployed(steps, url, version, dict(made), writes_of(made))
 

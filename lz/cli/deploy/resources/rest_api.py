@@ -20,6 +20,7 @@ from ..steps import Step
 from . import _permissions
 
 KIND = "rest_api"
+AFTER = ("function",)  # the alias live
 SID = "lz-rest-api"
 
 

@@ -25,6 +25,7 @@ from . import _workflow_state as state
 from .workflow_roles import delete_role
 
 KIND = "workflow"
+AFTER = ("function", "workflow_role")  # the alias live, the machine's role
 RETRY_DELAYS = (1, 2, 4, 8, 8, 8, 8, 8, 8)  # about a minute, for a new role to reach Step Functions
 _ORDER = ("logs", "retention", "replace", "machine", "update", "tags", "drop-logs")
 
