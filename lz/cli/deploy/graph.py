@@ -78,55 +78,61 @@ def execute(count: int, needs: Sequence[frozenset[int]], work: Callable[[int], N
     """Run work(0..count-1), each once the indices in its `needs` are done, up to `workers` at a
     time, lowest index first among those ready. `report(index, error)` hears of each step that
     finished (error None) or failed, in index order, on this thread. The first failure (or Ctrl-C
-    here) sets `stopping`, lets the running steps finish, and is raised."""
+    here) sets `stopping`, starts nothing more, lets the running steps finish, and is raised."""
     stopping = stopping or threading.Event()
     waiting = list(range(count))
     running: dict[Future, int] = {}
-    outcome: dict[int, BaseException | None] = {}
-    failure: BaseException | None = None
+    outcome: dict[int, BaseException | None] = {}  # finished steps: None, or what they raised
+    failure: list[BaseException] = []
     told = 0
+
+    def collect(future: Future) -> None:
+        index = running.pop(future)
+        if future.cancelled():  # queued, never started
+            return
+        outcome[index] = error = future.exception()
+        if error is not None and not failure:
+            failure.append(error)
+            stop()
+
+    def stop() -> None:
+        stopping.set()
+        for queued in running:
+            queued.cancel()  # only those no thread has picked up yet
+
     pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="lz-apply")
     try:
         while True:
-            if failure is None:
+            if not failure:
                 done = {i for i, error in outcome.items() if error is None}
-                for index in [i for i in waiting if needs[i] <= done]:
-                    if len(running) >= workers:
-                        break
+                for index in [i for i in waiting if needs[i] <= done][:max(0, workers - len(running))]:
                     waiting.remove(index)
                     running[pool.submit(work, index)] = index
             if not running:
                 break
             finished, _ = wait(running, return_when=FIRST_COMPLETED)
             for future in sorted(finished, key=running.__getitem__):
-                index = running.pop(future)
-                outcome[index] = future.exception()
-                if outcome[index] is not None and failure is None:
-                    failure = outcome[index]
-                    stopping.set()
-            while told < count and told in outcome:
-                report(told, outcome[told])
+                collect(future)
+            while told < count and told in outcome and not failure:
                 told += 1
-    except BaseException:  # Ctrl-C or SIGTERM while this thread waited
-        stopping.set()
+                report(told - 1, outcome[told - 1])
+    except BaseException:  # Ctrl-C or SIGTERM while this thread waited or reported
+        stop()
         raise
     finally:
-        for future in running:
-            future.cancel()
         wait(running)  # the steps already running finish; none starts
+        for future in list(running):
+            collect(future)
         pool.shutdown(wait=True)
-        for future, index in running.items():
-            if not future.cancelled():
-                outcome.setdefault(index, future.exception())
-        for index in range(told, count):
+        for index in range(told, count):  # after a failure: what finished, still in plan order
             if index in outcome and not _stopped(outcome[index], failure):
                 report(index, outcome[index])
-    if failure is not None:
-        raise failure
+    if failure:
+        raise failure[0]
 
 
-def _stopped(error: BaseException | None, failure: BaseException | None) -> bool:
+def _stopped(error: BaseException | None, failure: list[BaseException]) -> bool:
     """A step that only ended because the deploy was stopping (not the failure itself)."""
     from ..aws import Stopped
 
-    return isinstance(error, Stopped) and error is not failure
+    return isinstance(error, Stopped) and error not in failure
