@@ -166,12 +166,13 @@ class Aws:
             for key in [k for k in self._memo if k[:len(prefix)] == prefix]:
                 del self._memo[key]
 
-    def map(self, fn: Callable[[T], R], items: Iterable[T]) -> list[R]:
-        """[fn(item) for item in items], side by side; the first error (in item order) is raised."""
+    def map(self, fn: Callable[[T], R], items: Iterable[T], workers: int = READERS) -> list[R]:
+        """[fn(item) for item in items], side by side (`workers` at a time); the first error (in
+        item order) is raised."""
         items = list(items)
         if len(items) < 2:
             return [fn(item) for item in items]
-        with ThreadPoolExecutor(max_workers=min(READERS, len(items))) as pool:
+        with ThreadPoolExecutor(max_workers=min(workers, len(items))) as pool:
             futures = [pool.submit(fn, item) for item in items]
             try:
                 return [future.result() for future in futures]
@@ -179,6 +180,12 @@ class Aws:
                 for future in futures:
                     future.cancel()
                 raise
+
+    def prepare(self, services: Iterable[str]) -> None:
+        """Make these clients now (a background thread calls this while the lock is taken and the
+        bundle built), so that the plan's first reads do not each wait to make one."""
+        for service in services:
+            self.client(service)
 
     @property
     def writes(self) -> int:

@@ -20,6 +20,10 @@ from .resources import function, http_api, rest_api, url
 from .steps import Done, Step
 
 
+# the clients every deploy's plan uses (s3 and sns only for some stages: made when first needed)
+DEPLOY_CLIENTS = ("iam", "lambda", "logs", "sqs", "apigatewayv2", "apigateway", "events", "stepfunctions")
+
+
 @dataclass
 class Deployed:
     steps: list[Step]
