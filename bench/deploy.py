@@ -10,8 +10,8 @@ one after another hardly shows; --latency puts a small proxy in front of moto
 
 "waiting" is the time in which at least one call of the run was being delayed by the proxy: the
 part of the run that latency costs (the apply's steps run as a graph, so calls of independent
-steps overlap). Unlike "seconds" it hardly moves when other processes load the machine's CPU, so
-compare runs by it on a busy machine; "seconds" minus "waiting" is the run's own work.
+steps overlap); "cpu" is the CPU time of the `lz deploy` process. On a machine other processes
+keep busy, "seconds" grows far more than either: compare runs there by these two.
 """
 
 from __future__ import annotations
@@ -77,6 +77,7 @@ def main() -> None:
             runs = []
             for label in ["first deploy"] + ["unchanged redeploy"] * options.redeploys:
                 before = proxy.calls
+                cpu0 = _children_cpu()
                 t0 = time.perf_counter()
                 out = subprocess.run(cmd, env=env, capture_output=True, text=True)
                 elapsed = time.perf_counter() - t0
@@ -84,16 +85,17 @@ def main() -> None:
                     raise SystemExit(out.stderr)
                 calls = re.search(r"(\d+) AWS calls \((\d+) writes\), (no code uploaded|code uploaded)", out.stderr)
                 runs.append((label, elapsed, calls.group(1), calls.group(2), calls.group(3), proxy.calls - before,
-                             proxy.waited(t0)))
+                             proxy.waited(t0), _children_cpu() - cpu0))
     finally:
         proxy.__exit__(None, None, None)
         server.stop()
     if options.latency:
         print(f"every AWS call delayed {options.latency:g} ms (targets at 80 ms: unchanged redeploy "
               f"<= {TARGETS['unchanged redeploy']:g} s, first deploy <= {TARGETS['first deploy']:g} s)")
-    print(f"{'run':22s} {'seconds':>8s} {'waiting':>8s} {'AWS calls':>10s} {'writes':>7s} {'all calls':>10s}  code")
-    for label, elapsed, calls, writes, code, seen, waited in runs:
-        print(f"{label:22s} {elapsed:8.2f} {waited:8.2f} {calls:>10s} {writes:>7s} {seen:>10d}  {code}")
+    print(f"{'run':22s} {'seconds':>8s} {'waiting':>8s} {'cpu':>6s} {'AWS calls':>10s} {'writes':>7s} "
+          f"{'all calls':>10s}  code")
+    for label, elapsed, calls, writes, code, seen, waited, cpu in runs:
+        print(f"{label:22s} {elapsed:8.2f} {waited:8.2f} {cpu:6.2f} {calls:>10s} {writes:>7s} {seen:>10d}  {code}")
     first = runs[0]
     print(f"\nfirst deploy: {first[1]:.2f} s{against('first deploy', first[1], options.latency)}, of which "
           f"{first[6]:.2f} s waiting on AWS; {first[2]} AWS calls, {first[3]} writes")
@@ -103,6 +105,14 @@ def main() -> None:
               f"of which {best[6]:.2f} s waiting on AWS; {runs[-1][2]} AWS calls, {runs[-1][3]} writes, "
               f"{runs[-1][4]}")
     print("'all calls' adds the stage lock's and the endpoint's (what the proxy saw)")
+
+
+def _children_cpu() -> float:
+    """CPU seconds (user + system) of the finished child processes: the deploy's own work."""
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def warm(client) -> None:
