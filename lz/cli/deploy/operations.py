@@ -49,8 +49,7 @@ def endpoint(aws: Aws, want: Desired) -> str | None:
 
 def live_version(aws: Aws, name: str) -> str | None:
     """The version behind `live` (what the plan read, unless this deploy moved it)."""
-    live = function._get(aws, name, ALIAS)
-    return live["Configuration"].get("Version") if live else None
+    return function.live_version(aws, name)
 
 
 @contextmanager

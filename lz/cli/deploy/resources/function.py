@@ -164,6 +164,7 @@ def _publish(aws: Aws, step: Step, want: Desired) -> None:
     if seen is None:  # the plan saw no alias: CreateAlias itself refuses one made since
         try:
             lam.create_alias(FunctionName=want.name, Name=ALIAS, FunctionVersion=version)
+            _now_live(aws, want.name, version)
             return
         except Exception as exc:
             if error_code(exc) not in ("ResourceConflictException", "ConflictException"):
@@ -183,6 +184,22 @@ def _publish(aws: Aws, step: Step, want: Desired) -> None:
         else:
             lam.update_alias(FunctionName=want.name, Name=ALIAS, FunctionVersion=version,
                              **({"RevisionId": alias["RevisionId"]} if alias.get("RevisionId") else {}))
+    _now_live(aws, want.name, version)
+
+
+def _now_live(aws: Aws, name: str, version: str) -> None:
+    """Remember the version `live` now points at (what `lz deploy` prints), instead of reading it."""
+    aws.forget("live-version", name)
+    aws.read(("live-version", name), lambda: version)
+
+
+def live_version(aws: Aws, name: str) -> str | None:
+    """The version behind `live`: the one this command pointed it at, or as read."""
+    def fetch() -> str | None:
+        live = _get(aws, name, ALIAS)
+        return live["Configuration"].get("Version") if live else None
+
+    return aws.read(("live-version", name), fetch)
 
 
 def _async_wanted(want: Desired) -> tuple[int, int, str | None]:
@@ -342,6 +359,7 @@ def teardown(aws: Aws, project: str, stage: str, region: str) -> list[Step]:
 
 def delete(aws: Aws, step: Step) -> None:
     aws.forget("function", step.name)
+    aws.forget("live-version", step.name)
     aws.forget("lambda-policy", step.name)
     with aws.explain(f"deleting function {step.name}"):
         aws.client("lambda").delete_function(FunctionName=step.name)
