@@ -11,10 +11,12 @@ What a step waits for comes from one place, its resource kind's module:
     AFTER = ("function",)   # this kind's steps start once every step of these kinds is done
 
 and, always, the step before it of the same kind (a kind's steps run in plan order, as its plan
-lists them: the function's create, publish, then async settings). A kind without AFTER waits for
-every kind before it in KINDS, which is the order of the sequential executor this replaced: a new
-kind is correct before it is fast. AFTER may name only kinds before it in KINDS, so the plan's
-order is always an order the graph allows, and the graph has no cycle.
+lists them: the function's create, publish, then async settings). A kind without AFTER keeps the
+order of the sequential executor this replaced: it waits for every kind before it in KINDS, and
+every kind after it waits for it (whatever that kind declares, since it was written without
+knowing it). So a new kind is correct before it is fast; declaring its AFTER (and adding it to the
+AFTER of the kinds that need it) makes it fast. AFTER may name only kinds before it in KINDS, so
+the plan's order is always an order the graph allows, and the graph has no cycle.
 
 The guarantees of the sequential executor hold:
 - the plan comes first, and is printed whole before anything runs;
@@ -45,8 +47,10 @@ class GraphError(Exception):
 
 
 def waits_for(kinds: Sequence[ModuleType]) -> dict[str, frozenset[str]]:
-    """{kind: the kinds its steps wait for}, from each module's AFTER (default: all before it)."""
+    """{kind: the kinds its steps wait for}, from each module's AFTER; a kind that declares none
+    waits for all kinds before it and is waited for by all kinds after it."""
     names = [kind.KIND for kind in kinds]
+    undeclared = {kind.KIND for kind in kinds if getattr(kind, "AFTER", None) is None}
     out: dict[str, frozenset[str]] = {}
     for position, kind in enumerate(kinds):
         after = getattr(kind, "AFTER", None)
@@ -57,7 +61,7 @@ def waits_for(kinds: Sequence[ModuleType]) -> dict[str, frozenset[str]]:
         if wrong:
             raise GraphError(f"resource kind {kind.KIND} waits for {', '.join(wrong)}, which "
                              "do not come before it in KINDS (lz/cli/deploy/resources/__init__.py)")
-        out[kind.KIND] = frozenset(after)
+        out[kind.KIND] = frozenset(after) | (undeclared & set(names[:position]))
     return out
 
 

@@ -19,7 +19,8 @@ from ..models import ALIAS, Desired, function_name
 from ..steps import Step
 
 KIND = "function"
-AFTER = ("role", "logs", "bucket")  # a role to assume, retention from the first line, big zips
+AFTER = ("role", "logs", "bucket", "static")  # a role to assume, retention from the first line,
+# big zips, the static files the new code links to already up
 
 
 def _get(aws: Aws, name: str, qualifier: str | None = None) -> dict | None:
