@@ -168,10 +168,14 @@ def deploy(stage: str, dry_run: bool, force_unlock: bool, confirm: bool, engine:
     try:
         with for_stage(aws, settings, "deploy", force_unlock, lambda m: out.print(m, markup=False),
                        enabled=not dry_run, clients=DEPLOY_CLIENTS):
+            from concurrent.futures import ThreadPoolExecutor
+
             from .stack.engine import guard_lz
 
-            guard_lz(aws, settings)
-            bundle = build(settings)
+            with ThreadPoolExecutor(1) as side:  # does a stack own the stage? asked while the bundle builds
+                guarded = side.submit(guard_lz, aws, settings)
+                bundle = build(settings)
+                guarded.result()
             result = run(aws, settings, bundle.path, bundle.handler, dry_run,
                          show_plan=show_plan, on_done=done)
     except (BuildError, DependencyError, AwsError, RegistryError) as exc:

@@ -20,8 +20,10 @@ from .resources import function, http_api, rest_api, url
 from .steps import Done, Step
 
 
-# the clients every deploy's plan uses (s3 and sns only for some stages: made when first needed)
-DEPLOY_CLIENTS = ("iam", "lambda", "logs", "sqs", "apigatewayv2", "apigateway", "events", "stepfunctions")
+# the clients every deploy uses (s3 and sns only for some stages: made when first needed);
+# cloudformation first: the check that no stack owns the stage runs while the bundle builds
+DEPLOY_CLIENTS = ("cloudformation", "iam", "lambda", "logs", "sqs", "apigatewayv2", "apigateway", "events",
+                  "stepfunctions")
 
 
 @dataclass
