@@ -34,6 +34,10 @@ class AwsError(Exception):
     """An AWS call failed; the message is meant for the user as it is."""
 
 
+class Stopped(Exception):
+    """A wait ended early because the command is stopping (another step failed, or Ctrl-C)."""
+
+
 _HINTS = {
     "AccessDenied": "the identity you deploy with lacks this permission: grant it (or use a profile that has it)",
     "AccessDeniedException": "the identity you deploy with lacks this permission: grant it (or use a profile that has it)",
@@ -100,9 +104,12 @@ class Aws:
         self._clients: dict[str, Any] = {}
         self.calls: Counter[str] = Counter()
         self._account: str | None = None
-        self._lock = threading.RLock()
+        self._lock = threading.RLock()  # counters, remembered reads, the table of one-at-a-time locks
+        self._making = threading.Lock()  # making a client (a session is not thread-safe)
         self._memo: dict[tuple, Any] = {}
         self._fetching: dict[tuple, threading.Lock] = {}
+        self._serial: dict[tuple, threading.Lock] = {}
+        self.stopping = threading.Event()  # set when a command's concurrent work must wind down
 
     def client(self, service: str, region: str | None = None) -> Any:
         """The service's client in the session's region, or in `region` (ACM in us-east-1 for
@@ -110,7 +117,7 @@ class Aws:
         key = service if region is None or region == self.region else f"{service}@{region}"
         client = self._clients.get(key)
         if client is None:
-            with self._lock:
+            with self._making:  # not self._lock: other threads' calls go on being counted meanwhile
                 client = self._clients.get(key)
                 if client is None:
                     client = self.session.client(service, config=self._config,
@@ -138,18 +145,38 @@ class Aws:
                 self._memo[key] = value
             return value
 
+    def update(self, key: tuple, change: Callable[[Any], Any]) -> None:
+        """Replace a remembered read by `change(value)` (what a write of this command made true),
+        so the next reader needs no call; nothing happens when the key was never read."""
+        with self._lock:
+            if key in self._memo:
+                self._memo[key] = change(self._memo[key])
+
+    def serial(self, *key: Any) -> threading.Lock:
+        """One lock per key, for calls AWS refuses to take side by side (a Lambda function's resource
+        policy: concurrent AddPermission gets ResourceConflictException)."""
+        with self._lock:
+            return self._serial.setdefault(key, threading.Lock())
+
+    def pause(self, seconds: float) -> None:
+        """Sleep between polls or retries, unless the command is stopping: then raise Stopped at
+        once, so that a failed step or Ctrl-C is not kept waiting for another step's retries."""
+        if self.stopping.wait(seconds):
+            raise Stopped("stopped while waiting")
+
     def forget(self, *prefix: Any) -> None:
         """Drop every remembered read whose key starts with `prefix` (after a write to it)."""
         with self._lock:
             for key in [k for k in self._memo if k[:len(prefix)] == prefix]:
                 del self._memo[key]
 
-    def map(self, fn: Callable[[T], R], items: Iterable[T]) -> list[R]:
-        """[fn(item) for item in items], side by side; the first error (in item order) is raised."""
+    def map(self, fn: Callable[[T], R], items: Iterable[T], workers: int = READERS) -> list[R]:
+        """[fn(item) for item in items], side by side (`workers` at a time); the first error (in
+        item order) is raised."""
         items = list(items)
         if len(items) < 2:
             return [fn(item) for item in items]
-        with ThreadPoolExecutor(max_workers=min(READERS, len(items))) as pool:
+        with ThreadPoolExecutor(max_workers=min(workers, len(items))) as pool:
             futures = [pool.submit(fn, item) for item in items]
             try:
                 return [future.result() for future in futures]
@@ -157,6 +184,12 @@ class Aws:
                 for future in futures:
                     future.cancel()
                 raise
+
+    def prepare(self, services: Iterable[str]) -> None:
+        """Make these clients now (a background thread calls this while the lock is taken and the
+        bundle built), so that the plan's first reads do not each wait to make one."""
+        for service in services:
+            self.client(service)
 
     @property
     def writes(self) -> int:

@@ -141,6 +141,7 @@ def deploy(stage: str, dry_run: bool, force_unlock: bool, confirm: bool, engine:
     from .aws import AwsError
     from .bundle import BuildError, DependencyError, build
     from .deploy.lock import for_stage
+    from .deploy.operations import DEPLOY_CLIENTS
     from .deploy.operations import deploy as run
     from .registry import RegistryError
 
@@ -155,24 +156,41 @@ def deploy(stage: str, dry_run: bool, force_unlock: bool, confirm: bool, engine:
         stack_cmd.deploy(settings, stage, dry_run, force_unlock, yes, aws, _plan_table)
         return
 
+    planned: list = []
+    applied: list = []
+
     def show_plan(steps) -> None:
+        planned[:] = steps
         _plan_table(steps, out, f"plan for {settings.project}-{stage}")
         if confirm and steps and not dry_run and not click.confirm("apply this plan?", err=True):
             raise click.ClickException("not applied: nothing was changed")
 
+    def done(index: int, step, error: BaseException | None) -> None:
+        """One line per step, in plan order, as steps finish (independent ones run side by side)."""
+        if error is None:
+            applied.append(step)
+        out.print(f"  [{index + 1}] {step.action} {step.kind}: {step.name} "
+                  + (f"({step.reason})" if error is None else "FAILED"), highlight=False, markup=False)
+
     try:
         with for_stage(aws, settings, "deploy", force_unlock, lambda m: out.print(m, markup=False),
-                       enabled=not dry_run):
+                       enabled=not dry_run, clients=DEPLOY_CLIENTS):
+            from concurrent.futures import ThreadPoolExecutor
+
             from .stack.engine import guard_lz
 
-            guard_lz(aws, settings)
-            bundle = build(settings)
+            with ThreadPoolExecutor(1) as side:  # does a stack own the stage? asked while the bundle builds
+                guarded = side.submit(guard_lz, aws, settings)
+                bundle = build(settings)
+                guarded.result()
             with canary_progress(out) as on_canary:
-                result = run(aws, settings, bundle.path, bundle.handler, dry_run, show_plan=show_plan,
-                             on_step=lambda i, s: out.print(
-                                 f"  [{i + 1}] {s.action} {s.kind}: {s.name} ({s.reason})", highlight=False,
-                                 markup=False), on_canary=on_canary)
+                result = run(aws, settings, bundle.path, bundle.handler, dry_run,
+                             show_plan=show_plan, on_done=done, on_canary=on_canary)
     except (BuildError, DependencyError, AwsError, RegistryError) as exc:
+        if applied and len(applied) < len(planned):
+            out.print(f"{len(applied)} of {len(planned)} steps done: run lz deploy {stage} again to "
+                      "finish (it plans only what is left)",
+                      highlight=False, markup=False)
         raise click.ClickException(str(exc)) from None
     for said in (result.interrupted, result.canary):
         if said:

@@ -25,6 +25,7 @@ class LatencyProxy:
         self.gate = threading.Event()
         self.gate.set()
         self.waiting: list[str] = []  # the operations (X-Amz-Target or path) held at the gate now
+        self.delays: list[tuple[float, float]] = []  # (start, end) of each added delay, perf_counter
         proxy = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -40,7 +41,9 @@ class LatencyProxy:
                 proxy.waiting.append(what)
                 proxy.gate.wait()
                 proxy.waiting.remove(what)
+                start = time.perf_counter()
                 time.sleep(proxy.latency)
+                proxy.delays.append((start, time.perf_counter()))
                 proxy.calls += 1
                 upstream = http.client.HTTPConnection(proxy.host, proxy.port, timeout=120)
                 headers = {k: v for k, v in self.headers.items() if k.lower() not in _HOP}
@@ -62,6 +65,16 @@ class LatencyProxy:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def waited(self, since: float) -> float:
+        """Seconds since `since` (perf_counter) in which at least one call was being delayed: what
+        the latency cost a client, however busy the machine's CPU was meanwhile."""
+        total, end = 0.0, since
+        for start, stop in sorted(self.delays):
+            start = max(start, end)
+            if stop > start:
+                total, end = total + stop - start, stop
+        return total
 
     def __enter__(self) -> str:
         threading.Thread(target=self.server.serve_forever, daemon=True).start()

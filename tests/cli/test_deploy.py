@@ -42,7 +42,8 @@ def test_deploy_from_scratch_creates_the_stage(aws_env, project: Path) -> None:
     assert integration["IntegrationUri"].endswith(f"function:{NAME}:live")
     assert integration["PayloadFormatVersion"] == "2.0"
     policy = json.loads(c["lambda"].get_policy(FunctionName=NAME, Qualifier="live")["Policy"])
-    source = policy["Statement"][0]["Condition"]["ArnLike"]["AWS:SourceArn"]
+    [grant] = [s for s in policy["Statement"] if s["Sid"] == "lz-http-api"]  # others: schedule, bucket
+    source = grant["Condition"]["ArnLike"]["AWS:SourceArn"]
     assert source.endswith(f":{api['ApiId']}/*")  # only this API may invoke
 
 
@@ -174,7 +175,10 @@ def _counts() -> dict[str, object]:
     }
 
 
-def test_a_deploy_interrupted_after_any_step_converges_when_run_again(aws_env, project: Path) -> None:
+def test_a_deploy_interrupted_at_any_step_converges_when_run_again(aws_env, project: Path) -> None:
+    """Each step in turn fails as it starts (the steps run as a graph, independent ones side by
+    side: whatever else had started finishes, nothing new starts); the next deploy plans exactly
+    the steps that were not done, and the one after it nothing."""
     from lz.cli.aws import Aws
     from lz.cli.bundle import build
     from lz.cli.deploy.operations import deploy as run
@@ -194,21 +198,31 @@ def test_a_deploy_interrupted_after_any_step_converges_when_run_again(aws_env, p
     class Interrupted(Exception):
         pass
 
-    for stop_after in range(total - 1):  # after the last step there is nothing left to interrupt
+    for failing in range(total):
         reset_moto(os.environ["AWS_ENDPOINT_URL"])
+        done: list[int] = []
 
-        def fail(index: int, step, stop_after=stop_after) -> None:
-            if index == stop_after + 1:
+        def fail(index: int, step, failing=failing) -> None:
+            if index == failing:
                 raise Interrupted(step)
+
+        def finished(index: int, step, error, failing=failing) -> None:
+            if error is None:
+                done.append(index)
+            else:
+                assert index == failing and isinstance(error, Interrupted)
 
         with pytest.raises(Interrupted):
             run(Aws(REGION), stage, bundle.path, bundle.handler, dry_run=False,
-                show_plan=lambda s: None, on_step=fail)
+                show_plan=lambda s: None, on_step=fail, on_done=finished)
+        assert failing not in done and done == sorted(done)  # reported in plan order
         again = run(Aws(REGION), stage, bundle.path, bundle.handler, dry_run=False, show_plan=lambda s: None)
-        assert len(again.steps) == total - stop_after - 1, (stop_after, [s.as_dict() for s in again.steps])
-        assert _counts() == expected, stop_after
+        left = [(s.kind, s.name, s.action, s.detail.get("part")) for s in again.steps]
+        assert left == [(s.kind, s.name, s.action, s.detail.get("part"))
+                        for i, s in enumerate(full.steps) if i not in done], (failing, done, left)
+        assert _counts() == expected, failing
         settled = run(Aws(REGION), stage, bundle.path, bundle.handler, dry_run=False, show_plan=lambda s: None)
-        assert settled.steps == [], (stop_after, [s.as_dict() for s in settled.steps])
+        assert settled.steps == [], (failing, [s.as_dict() for s in settled.steps])
 
 
 def test_aws_errors_are_one_line_with_a_way_out(lz_env, project: Path) -> None:
@@ -372,7 +386,8 @@ def test_rest_api_front_with_a_stage_named_after_this_one(aws_env, project: Path
         assert integration["type"] == "AWS_PROXY" and integration["uri"].endswith(f"function:{NAME}:live/invocations")
     assert "dev" in {s["stageName"] for s in gw.get_stages(restApiId=api["id"])["item"]}
     policy = json.loads(clients()["lambda"].get_policy(FunctionName=NAME, Qualifier="live")["Policy"])
-    assert policy["Statement"][0]["Condition"]["ArnLike"]["AWS:SourceArn"].endswith(f":{api['id']}/*")
+    [grant] = [s for s in policy["Statement"] if s["Sid"] == "lz-rest-api"]  # others: schedule, bucket
+    assert grant["Condition"]["ArnLike"]["AWS:SourceArn"].endswith(f":{api['id']}/*")
     assert "nothing to change" in deploy(aws_env, project).stderr
     settings(project, http="http_api")
     switched = deploy(aws_env, project)

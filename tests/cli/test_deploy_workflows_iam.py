@@ -100,9 +100,10 @@ def test_a_new_role_not_yet_assumable_is_waited_for(aws_env, project: Path, monk
     global service principal states.amazonaws.com, nor the regional one is authorized to assume the
     provided role"); the deploy retries with backoff instead of failing half-way."""
     import lz.cli.deploy.resources.workflows as kind
+    from lz.cli.aws import Aws
 
     sleeps: list[float] = []
-    monkeypatch.setattr(kind.time, "sleep", sleeps.append)
+    monkeypatch.setattr(Aws, "pause", lambda self, seconds: sleeps.append(seconds))
     calls = _refuse(monkeypatch, 3, "Neither the global service principal states.amazonaws.com, nor the regional "
                                     "one is authorized to assume the provided role.")
     deployed(project)
@@ -112,11 +113,10 @@ def test_a_new_role_not_yet_assumable_is_waited_for(aws_env, project: Path, monk
 
 def test_a_role_that_never_becomes_assumable_is_a_clear_error_after_the_retries(aws_env, project: Path,
                                                                                  monkeypatch) -> None:
-    from lz.cli.aws import AwsError
-
     import lz.cli.deploy.resources.workflows as kind
+    from lz.cli.aws import Aws, AwsError
 
-    monkeypatch.setattr(kind.time, "sleep", lambda s: None)
+    monkeypatch.setattr(Aws, "pause", lambda self, seconds: None)
     calls = _refuse(monkeypatch, 99, "Neither the global service principal states.amazonaws.com, nor the regional "
                                      "one is authorized to assume the provided role.")
     with pytest.raises(AwsError) as refused:
@@ -128,11 +128,9 @@ def test_a_role_that_never_becomes_assumable_is_a_clear_error_after_the_retries(
 
 
 def test_the_deploying_identity_lacking_a_permission_is_not_retried(aws_env, project: Path, monkeypatch) -> None:
-    from lz.cli.aws import AwsError
+    from lz.cli.aws import Aws, AwsError
 
-    import lz.cli.deploy.resources.workflows as kind
-
-    monkeypatch.setattr(kind.time, "sleep", lambda s: pytest.fail("retried a refusal of the deployer itself"))
+    monkeypatch.setattr(Aws, "pause", lambda self, s: pytest.fail("retried a refusal of the deployer itself"))
     calls = _refuse(monkeypatch, 99, f"User: arn:aws:iam::{ACCOUNT}:user/ci is not authorized to perform: "
                                      f"iam:PassRole on resource: {FUNCTION}-cleanup-states")
     with pytest.raises(AwsError) as refused:

@@ -41,7 +41,7 @@ from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable, Iterator, Sequence
 
 from ..aws import Aws, AwsError, error_code
 
@@ -234,14 +234,15 @@ def stage_lock(aws: Aws, root: Path, project: str, stage: str, command: str,
 
 
 def for_stage(aws: Aws, stage, command: str, force_unlock: bool = False,
-              say: Callable[[str], None] = lambda message: None, enabled: bool = True):
+              say: Callable[[str], None] = lambda message: None, enabled: bool = True,
+              clients: Sequence[str] = ()):
     """stage_lock for a loaded settings.Stage; a no-op when not `enabled` (a dry run changes
     nothing, so it neither waits for nor blocks a deploy)."""
     if not enabled:
         return nullcontext()
-    # the plan needs the account next: ask for it while the lock call (and the build) run; a
-    # failure here is not kept, and shows where the account is asked for again
-    threading.Thread(target=lambda: _quietly(lambda: aws.account), daemon=True).start()
+    # the plan needs the account and `clients` next: get them while the lock call (and the build)
+    # run; a failure here is not kept, and shows where the same is asked for again
+    threading.Thread(target=lambda: _quietly(lambda: (aws.account, aws.prepare(clients))), daemon=True).start()
     return stage_lock(aws, stage.root, stage.project, stage.name, command, force_unlock, say)
 
 

@@ -22,6 +22,12 @@ from .secrets import with_grants
 from .steps import Done, Step
 
 
+# the clients every deploy uses (s3 and sns only for some stages: made when first needed);
+# cloudformation first: the check that no stack owns the stage runs while the bundle builds
+DEPLOY_CLIENTS = ("cloudformation", "iam", "lambda", "logs", "sqs", "apigatewayv2", "apigateway", "events",
+                  "stepfunctions")
+
+
 @dataclass
 class Deployed:
     steps: list[Step]
@@ -55,8 +61,7 @@ def endpoint(aws: Aws, want: Desired) -> str | None:
 
 def live_version(aws: Aws, name: str) -> str | None:
     """The version behind `live` (what the plan read, unless this deploy moved it)."""
-    live = function._get(aws, name, ALIAS)
-    return live["Configuration"].get("Version") if live else None
+    return function.live_version(aws, name)
 
 
 @contextmanager
@@ -81,7 +86,10 @@ def pinned(zip_path: Path) -> Iterator[Path]:
 def deploy(aws: Aws, stage: Stage, zip_path: Path, handler: str, dry_run: bool,
            show_plan: Callable[[list[Step]], None],
            on_step: Callable[[int, Step], None] = lambda i, s: None,
-           on_canary: Callable[[float, int, float, float], None] = lambda *a: None) -> Deployed:
+           on_canary: Callable[[float, int, float, float], None] = lambda *a: None,
+           on_done: Callable[[int, Step, BaseException | None], None] = lambda i, s, e: None) -> Deployed:
+    """Plan, show the plan, apply it (apply.py: `on_step` before each step runs, `on_done` after
+    each, in plan order), watch a canary, then read what is live and where it answers."""
     with pinned(zip_path) as bundle:
         want = with_grants(aws, desired(stage, aws.region, aws.account, bundle, handler))
         limits.check(want)
@@ -89,12 +97,13 @@ def deploy(aws: Aws, stage: Stage, zip_path: Path, handler: str, dry_run: bool,
         steps = make_plan(aws, want)
         show_plan(steps)
         if not dry_run:
-            apply(aws, steps, want, on_step)
+            apply(aws, steps, want, on_step, on_done)
     said = None if dry_run or not want.canary else canary.run(aws, want, on_canary)
-    version = live_version(aws, want.name) if not dry_run or not steps else None
     for key in ("domain", "certificate", "distributions"):
         aws.forget(key)  # the front door as the steps left it
-    url = endpoint(aws, want)
+    reads = [lambda: live_version(aws, want.name) if not dry_run or not steps else None,
+             lambda: endpoint(aws, want)]
+    version, url = aws.map(lambda read: read(), reads)
     from .resources.dns import pending
 
     waiting = pending(aws, want) if not dry_run else []

@@ -15,7 +15,8 @@ def make_plan(aws: Aws, want: Desired) -> list[Step]:
     """Read each resource kind's current state and list what must change, in apply order. The
     kinds only read here, each its own resources (shared reads go through aws.read), so they read
     side by side: against AWS a plan is mostly waiting for answers."""
-    return [step for steps in aws.map(lambda kind: kind.plan(aws, want), KINDS) for step in steps]
+    found = aws.map(lambda kind: kind.plan(aws, want), KINDS, workers=len(KINDS))  # each reads little
+    return [step for steps in found for step in steps]
 
 
 def teardown_plan(aws: Aws, project: str, stage: str, region: str) -> list[Step]:

@@ -5,7 +5,13 @@
     delete(aws, step) -> None          carry out one of its delete steps (planned, or from teardown)
     teardown(aws, project, stage, region) -> [Step]   delete steps for what exists
 
-KINDS is the apply order (teardown runs it backwards).
+and one constant, what its steps wait for when a plan is applied (deploy/graph.py):
+
+    AFTER = ("function",)   kinds whose steps must all be done first (only kinds before it in
+                            KINDS); () for none; left out: the kind runs in sequence with every
+                            other (all before it first, all after it later): safe, not fast
+
+KINDS is the plan's order (and the printed plan's); teardown runs it backwards, one step at a time.
 """
 
 from . import (

@@ -10,6 +10,7 @@ from ..models import Desired
 from ..steps import Step
 
 KIND = "bucket"
+AFTER = ()  # needs nothing
 
 
 def _exists(aws: Aws, name: str) -> bool:

@@ -14,13 +14,13 @@ The stage's lock (deploy/lock.py) keeps other lz processes out; these guard agai
 
 from __future__ import annotations
 
-import time
-
 from ...aws import Aws, AwsError, error_code, not_found
 from ..models import ALIAS, Desired, function_name
 from ..steps import Step
 
 KIND = "function"
+AFTER = ("role", "logs", "bucket", "static")  # a role to assume, retention from the first line,
+# big zips, the static files the new code links to already up
 
 
 def _get(aws: Aws, name: str, qualifier: str | None = None) -> dict | None:
@@ -178,8 +178,7 @@ def _alias_seen(aws: Aws, name: str) -> dict:
 def _publish(aws: Aws, step: Step, want: Desired) -> None:
     """Publish $LATEST as checked here, then move `live` to that version (see the docstring)."""
     lam = aws.client("lambda")
-    with aws.explain(f"reading the configuration of {want.name}"):
-        latest = lam.get_function_configuration(FunctionName=want.name)
+    latest = settled(aws, want.name)  # an interrupted deploy may have left it Pending or InProgress
     if latest.get("CodeSha256") != want.code_sha256:
         raise AwsError(f"the code of {want.name} changed while this deploy ran (to {latest.get('CodeSha256')}, "
                        f"not this build's {want.code_sha256}): someone else deployed it; nothing was "
@@ -191,6 +190,7 @@ def _publish(aws: Aws, step: Step, want: Desired) -> None:
     if seen is None:  # the plan saw no alias: CreateAlias itself refuses one made since
         try:
             lam.create_alias(FunctionName=want.name, Name=ALIAS, FunctionVersion=version)
+            _now_live(aws, want.name, version)
             return
         except Exception as exc:
             if error_code(exc) not in ("ResourceConflictException", "ConflictException"):
@@ -215,6 +215,22 @@ def _publish(aws: Aws, step: Step, want: Desired) -> None:
         else:
             lam.update_alias(FunctionName=want.name, Name=ALIAS, FunctionVersion=version,
                              **({"RevisionId": alias["RevisionId"]} if alias.get("RevisionId") else {}))
+    _now_live(aws, want.name, version)
+
+
+def _now_live(aws: Aws, name: str, version: str) -> None:
+    """Remember the version `live` now points at (what `lz deploy` prints), instead of reading it."""
+    aws.forget("live-version", name)
+    aws.read(("live-version", name), lambda: version)
+
+
+def live_version(aws: Aws, name: str) -> str | None:
+    """The version behind `live`: the one this command pointed it at, or as read."""
+    def fetch() -> str | None:
+        live = _get(aws, name, ALIAS)
+        return live["Configuration"].get("Version") if live else None
+
+    return aws.read(("live-version", name), fetch)
 
 
 def _async_wanted(want: Desired) -> tuple[int, int, str | None]:
@@ -241,10 +257,55 @@ def _async_config(aws: Aws, name: str) -> tuple[int, int, str | None] | None:
             destination)
 
 
-def _wait(aws: Aws, name: str, waiter: str) -> None:
-    with aws.explain(f"waiting for function {name} to be ready"):
-        aws.client("lambda").get_waiter(waiter).wait(
-            FunctionName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 300})
+# After CreateFunction a function is Pending, after an update its LastUpdateStatus is InProgress,
+# and until Lambda is done the next update or PublishVersion fails (Lambda guide, "Lambda function
+# states", https://docs.aws.amazon.com/lambda/latest/dg/functions-states.html). The answer of the
+# call itself says whether there is anything to wait for; if so, the first look is soon (most
+# functions are ready within a second) and the next ones farther apart.
+POLLS = (0.25, 0.5, 1.0, 2.0)  # then every 2 s
+SETTLE_LIMIT = 300.0  # seconds of waiting before lz gives up (VPC functions can take minutes)
+# A role made seconds ago may not be assumable by Lambda yet ("cannot be assumed"): retried on that
+# error only, about half a minute in all; any other refusal is explained at once.
+ROLE_RETRIES = (0.5, 1.0, 1.0, 2.0, 2.0, 2.0, 3.0, 3.0, 4.0, 4.0, 4.0)
+
+
+def _ready(config: dict) -> bool:
+    return config.get("State") != "Pending" and config.get("LastUpdateStatus") != "InProgress"
+
+
+def _check(config: dict, name: str) -> None:
+    if config.get("State") == "Failed":
+        raise AwsError(f"function {name} could not be set up: {config.get('StateReasonCode', 'Failed')}: "
+                       f"{config.get('StateReason', 'no reason given')} (fix the cause, e.g. the vpc "
+                       "settings, then run lz deploy again)")
+    if config.get("LastUpdateStatus") == "Failed":
+        raise AwsError(f"the last update of function {name} failed: "
+                       f"{config.get('LastUpdateStatusReasonCode', 'Failed')}: "
+                       f"{config.get('LastUpdateStatusReason', 'no reason given')} (run lz deploy again "
+                       "once the cause is fixed)")
+
+
+def settled(aws: Aws, name: str, config: dict | None = None) -> dict:
+    """$LATEST's configuration once Lambda is done with it (not Pending, no update InProgress).
+    `config` is an answer already in hand (CreateFunction's, UpdateFunctionCode's): when it says
+    the function is ready, nothing is read."""
+    polls = iter(POLLS)
+    waited = 0.0
+    while True:
+        if config is None:
+            with aws.explain(f"reading the configuration of {name}"):
+                config = aws.client("lambda").get_function_configuration(FunctionName=name)
+        _check(config, name)
+        if _ready(config):
+            return config
+        if waited >= SETTLE_LIMIT:
+            raise AwsError(f"function {name} was still {config.get('State')} (update "
+                           f"{config.get('LastUpdateStatus')}) after {SETTLE_LIMIT:.0f} s: look at it "
+                           "in the Lambda console, then run lz deploy again")
+        delay = next(polls, POLLS[-1])
+        aws.pause(delay)
+        waited += delay
+        config = None
 
 
 def _code(aws: Aws, want: Desired) -> dict:
@@ -265,32 +326,36 @@ def _code(aws: Aws, want: Desired) -> dict:
     return {"S3Bucket": want.bucket, "S3Key": want.code_key}
 
 
+def _create(aws: Aws, want: Desired) -> dict:
+    """CreateFunction, retried while Lambda cannot assume the role yet (see ROLE_RETRIES)."""
+    code = _code(aws, want)
+    for delay in (*ROLE_RETRIES, None):
+        try:
+            return aws.client("lambda").create_function(
+                FunctionName=want.name, Role=want.role_arn, Code=code,
+                Architectures=[want.architecture], Publish=False, Tags=want.tags,
+                Description=f"lz: {want.project} {want.stage}", **{
+                    k: v for k, v in _config_of(want).items() if k != "Role"},
+            )
+        except Exception as exc:
+            message = getattr(exc, "response", {}).get("Error", {}).get("Message", "")
+            if delay is None or "cannot be assumed" not in message:
+                with aws.explain(f"creating function {want.name}"):
+                    raise
+        aws.pause(delay)
+    raise AssertionError("unreachable")
+
+
 def apply(aws: Aws, step: Step, want: Desired) -> None:
     lam = aws.client("lambda")
     aws.forget("function", want.name)
     if step.action == "create":
-        for attempt in range(12):
-            try:
-                lam.create_function(
-                    FunctionName=want.name, Role=want.role_arn, Code=_code(aws, want),
-                    Architectures=[want.architecture], Publish=False, Tags=want.tags,
-                    Description=f"lz: {want.project} {want.stage}", **{
-                        k: v for k, v in _config_of(want).items() if k != "Role"},
-                )
-                break
-            except Exception as exc:
-                message = getattr(exc, "response", {}).get("Error", {}).get("Message", "")
-                if "cannot be assumed" in message and attempt < 11:
-                    time.sleep(2)  # a new IAM role takes a few seconds to reach Lambda
-                    continue
-                with aws.explain(f"creating function {want.name}"):
-                    raise
-        _wait(aws, want.name, "function_active_v2")
+        settled(aws, want.name, _create(aws, want))
     elif step.action == "update" and step.detail.get("part") == "code":
         with aws.explain(f"uploading the code of {want.name}"):
-            lam.update_function_code(FunctionName=want.name, Architectures=[want.architecture],
-                                     **_code(aws, want))
-        _wait(aws, want.name, "function_updated_v2")
+            made = lam.update_function_code(FunctionName=want.name, Architectures=[want.architecture],
+                                            **_code(aws, want))
+        settled(aws, want.name, made)
     elif step.action == "update" and step.detail.get("part") == "async":
         retries, age, destination = _async_wanted(want)
         with aws.explain(f"setting the async invoke configuration of {want.name}:{ALIAS}"):
@@ -311,8 +376,8 @@ def apply(aws: Aws, step: Step, want: Desired) -> None:
                                              ReservedConcurrentExecutions=want.reserved_concurrency)
     elif step.action == "update":
         with aws.explain(f"updating the configuration of {want.name}"):
-            lam.update_function_configuration(FunctionName=want.name, **_config_of(want))
-        _wait(aws, want.name, "function_updated_v2")
+            made = lam.update_function_configuration(FunctionName=want.name, **_config_of(want))
+        settled(aws, want.name, made)
     elif step.action == "publish":
         _publish(aws, step, want)
 
@@ -325,6 +390,7 @@ def teardown(aws: Aws, project: str, stage: str, region: str) -> list[Step]:
 
 def delete(aws: Aws, step: Step) -> None:
     aws.forget("function", step.name)
+    aws.forget("live-version", step.name)
     aws.forget("lambda-policy", step.name)
     with aws.explain(f"deleting function {step.name}"):
         aws.client("lambda").delete_function(FunctionName=step.name)

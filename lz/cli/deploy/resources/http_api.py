@@ -10,6 +10,7 @@ from ..steps import Step
 from . import _permissions
 
 KIND = "http_api"
+AFTER = ("function",)  # the alias live
 SID = "lz-http-api"
 PARTS = ("api", "integration", "route", "stage", "permission")
 
@@ -90,12 +91,14 @@ def apply(aws: Aws, step: Step, want: Desired) -> None:
     client = aws.client("apigatewayv2")
     part = step.detail.get("part")
     with aws.explain(f"{step.action} {part or ''} of HTTP API {want.name}"):
-        if part in ("api", "cors"):
+        if part == "cors":
             aws.forget("http-apis")
         if part == "api":
-            client.create_api(Name=want.name, ProtocolType="HTTP", Tags=want.tags,
-                              Description=f"lz: {want.project} {want.stage}",
-                              **({"CorsConfiguration": want.cors_configuration()} if want.cors else {}))
+            made = client.create_api(Name=want.name, ProtocolType="HTTP", Tags=want.tags,
+                                     Description=f"lz: {want.project} {want.stage}",
+                                     **({"CorsConfiguration": want.cors_configuration()} if want.cors else {}))
+            made = {**{k: v for k, v in made.items() if k != "ResponseMetadata"}, "Tags": made.get("Tags") or want.tags}
+            aws.update(("http-apis",), lambda apis: [*apis, made])  # the next parts find it unlisted
             return
         api = _find(aws, want.name, want.project, want.stage)
         api_id = api["ApiId"]

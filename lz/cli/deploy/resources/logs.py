@@ -8,6 +8,7 @@ from ..models import Desired, log_group_name
 from ..steps import Step
 
 KIND = "logs"
+AFTER = ()  # needs nothing
 
 
 def _read(aws: Aws, name: str) -> dict | None:

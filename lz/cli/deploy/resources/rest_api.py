@@ -20,6 +20,7 @@ from ..steps import Step
 from . import _permissions
 
 KIND = "rest_api"
+AFTER = ("function",)  # the alias live
 SID = "lz-rest-api"
 
 
@@ -157,13 +158,15 @@ def apply(aws: Aws, step: Step, want: Desired) -> None:
     client = aws.client("apigateway")
     part = step.detail.get("part")
     with aws.explain(f"{step.action} {part or ''} of REST API {want.name}"):
-        if part in ("api", "binary"):
+        if part == "binary":
             aws.forget("rest-apis")
         if part == "api":
             api = client.create_rest_api(name=want.name, description=f"lz: {want.project} {want.stage}",
                                          binaryMediaTypes=list(want.binary_media_types),
                                          endpointConfiguration={"types": ["REGIONAL"]}, tags=want.tags)
             _set_binary(client, api["id"], want)  # a no-op where create already set them
+            made = {**{k: v for k, v in api.items() if k != "ResponseMetadata"}, "tags": api.get("tags") or want.tags}
+            aws.update(("rest-apis",), lambda apis: [*apis, made])  # the next parts find it unlisted
             return
         api_id = _find(aws, want.name, want.project, want.stage)["id"]
         resources = client.get_resources(restApiId=api_id)["items"]

@@ -11,6 +11,7 @@ from ..models import TRUST, Desired, canonical, role_name
 from ..steps import Step
 
 KIND = "role"
+AFTER = ()  # needs nothing
 POLICY = "lz"
 
 

@@ -19,6 +19,7 @@ from ..steps import Step
 from . import _permissions
 
 KIND = "s3"
+AFTER = ("function",)  # the alias live
 SID_PREFIX = "lz-s3-"
 
 

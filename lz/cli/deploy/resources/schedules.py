@@ -14,6 +14,7 @@ from ..steps import Step
 from . import _permissions
 
 KIND = "schedules"
+AFTER = ("function",)  # the alias live
 TARGET_ID = "lz"
 
 

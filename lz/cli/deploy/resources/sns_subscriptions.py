@@ -12,6 +12,7 @@ from ..steps import Step
 from . import _permissions
 
 KIND = "sns"
+AFTER = ("function",)  # the alias live
 SID_PREFIX = "lz-sns-"
 
 

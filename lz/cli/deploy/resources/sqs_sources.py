@@ -9,6 +9,7 @@ from ..models import Desired, alias_arn_of
 from ..steps import Step
 
 KIND = "sqs"
+AFTER = ("function", "task_queue")  # the alias live, the role's read grant, the queue
 RESPONSE_TYPES = ["ReportBatchItemFailures"]
 
 

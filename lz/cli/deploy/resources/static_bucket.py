@@ -25,6 +25,7 @@ from ..models import Desired
 from ..steps import Step
 
 KIND = "static"
+AFTER = ()  # needs nothing; the function waits for it (new code goes live once its files are up)
 PREFIX = "static/"
 SID = "LzStaticRead"
 BLOCK = {"BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": False,

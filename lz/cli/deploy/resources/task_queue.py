@@ -16,6 +16,7 @@ from ..models import Desired, task_queue_names
 from ..steps import Step
 
 KIND = "task_queue"
+AFTER = ()  # needs nothing
 RETENTION = 1_209_600  # 14 days, SQS's longest
 MAX_MESSAGE = 1_048_576
 

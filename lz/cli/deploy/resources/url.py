@@ -23,6 +23,7 @@ from ..steps import Step
 from . import _permissions
 
 KIND = "url"
+AFTER = ("function",)  # the alias live
 SID = "lz-function-url"  # lambda:InvokeFunctionUrl, auth type NONE
 SID_INVOKE = "lz-function-url-invoke"  # lambda:InvokeFunction, only when invoked via the URL
 PUBLIC = (SID, SID_INVOKE)
@@ -87,9 +88,7 @@ def _allow_public(aws: Aws, function: str, sid: str) -> None:
         grant = {"Action": "lambda:InvokeFunctionUrl", "FunctionUrlAuthType": "NONE"}
     else:
         grant = {"Action": "lambda:InvokeFunction", "InvokedViaFunctionUrl": True}
-    _permissions.changed(aws, function)
-    aws.client("lambda").add_permission(FunctionName=function, Qualifier=ALIAS, StatementId=sid,
-                                        Principal="*", **grant)
+    _permissions.add(aws, function, sid, Principal="*", **grant)
 
 
 def apply(aws: Aws, step: Step, want: Desired) -> None:

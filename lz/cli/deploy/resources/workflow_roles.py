@@ -20,6 +20,7 @@ from ..steps import Step
 from . import _workflow_state as state
 
 KIND = "workflow_role"
+AFTER = ()  # needs nothing
 
 
 def _differences(aws: Aws, m: Machine, roles: dict[str, dict]) -> tuple[dict, list[str]]:

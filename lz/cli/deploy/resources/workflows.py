@@ -25,6 +25,7 @@ from . import _workflow_state as state
 from .workflow_roles import delete_role
 
 KIND = "workflow"
+AFTER = ("function", "workflow_role")  # the alias live, the machine's role
 RETRY_DELAYS = (1, 2, 4, 8, 8, 8, 8, 8, 8)  # about a minute, for a new role to reach Step Functions
 _ORDER = ("logs", "retention", "replace", "machine", "update", "tags", "drop-logs")
 
@@ -135,7 +136,7 @@ def _retrying(aws: Aws, what: str, m: Machine, call):
                     f"{what} failed: {error_code(exc)}: {message} (Step Functions still could not use IAM role "
                     f"{m.role_name} after {sum(RETRY_DELAYS)} s of retries; a new role usually reaches it within "
                     "a minute: run lz deploy again, and if it persists check the role's trust policy)") from None
-            time.sleep(delay)
+            aws.pause(delay)  # ends at once when the deploy is stopping
 
 
 def _logs(aws: Aws, m: Machine, want: Desired, parts: list[str]) -> None:
@@ -193,7 +194,7 @@ def _delete_machine(aws: Aws, arn: str, timeout: float = 120) -> None:
                 raise
     deadline = time.monotonic() + timeout
     while state.describe(aws, arn) is not None and time.monotonic() < deadline:
-        time.sleep(1)
+        aws.pause(1)
 
 
 def _delete_group(aws: Aws, name: str) -> None:
