@@ -128,11 +128,24 @@ def test_a_stage_alarm_in_alarm_rolls_it_back(env, project: Path) -> None:
     assert _alias()["FunctionVersion"] == "1" and not _weights()
 
 
+def _until_watching(proc: subprocess.Popen) -> str:
+    """stderr up to the watch's first progress line: the alias is shifted before the other steps
+    of the plan finish (they run side by side), and the watch begins only after them."""
+    seen = []
+    for line in proc.stderr:
+        seen.append(line)
+        if "s watched)" in line:
+            return "".join(seen)
+    pytest.fail("the deploy ended before the canary was watched:\n" + "".join(seen))
+
+
 def test_ctrl_c_leaves_the_canary_which_status_shows_and_rollback_undoes(env, project: Path) -> None:
     proc = _start(env, project)
     _until_shifted(proc)
+    before = _until_watching(proc)
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=60)
+    err = before + err
     assert proc.returncode != 0
     assert "interrupted while watching the canary (version 2 at 10%" in err
     assert "lz rollback dev undoes it" in err
