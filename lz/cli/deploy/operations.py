@@ -229,6 +229,17 @@ def rollback(aws: Aws, stage: Stage, to: str | None, back: int) -> tuple[str, st
     if alias is None:
         raise AwsError(f"{name} has no alias {ALIAS}: is the stage deployed? (lz status {stage.name})")
     current = alias["FunctionVersion"]
+    target = pick_version(aws, name, current, to, back)
+    lam = aws.client("lambda")
+    with aws.explain(f"pointing {ALIAS} of {name} at version {target}"):
+        lam.update_alias(FunctionName=name, Name=ALIAS, FunctionVersion=target,
+                         **({"RevisionId": alias["RevisionId"]} if alias.get("RevisionId") else {}))
+    return current, target
+
+
+def pick_version(aws: Aws, name: str, current: str, to: str | None, back: int) -> str:
+    """`to` (checked: a published version), or the published version `back` before `current`:
+    the rule of `lz rollback` on either engine."""
     lam = aws.client("lambda")
     versions: list[int] = []
     with aws.explain(f"listing the versions of {name}"):
@@ -239,17 +250,12 @@ def rollback(aws: Aws, stage: Stage, to: str | None, back: int) -> tuple[str, st
         if not to.isdigit() or int(to) not in versions:
             raise AwsError(f"{name} has no version {to}; published versions: "
                            + ", ".join(map(str, versions)))
-        target = to
-    else:
-        earlier = [v for v in versions if v < int(current)]
-        if len(earlier) < back:
-            raise AwsError(f"{name} has only {len(earlier)} version(s) before {current}; "
-                           f"published: {', '.join(map(str, versions))}")
-        target = str(earlier[-back])
-    with aws.explain(f"pointing {ALIAS} of {name} at version {target}"):
-        lam.update_alias(FunctionName=name, Name=ALIAS, FunctionVersion=target,
-                         **({"RevisionId": alias["RevisionId"]} if alias.get("RevisionId") else {}))
-    return current, target
+        return to
+    earlier = [v for v in versions if v < int(current)]
+    if len(earlier) < back:
+        raise AwsError(f"{name} has only {len(earlier)} version(s) before {current}; "
+                       f"published: {', '.join(map(str, versions))}")
+    return str(earlier[-back])
 
 
 def step_rows(steps: list[Step]) -> list[tuple[str, str, str]]:

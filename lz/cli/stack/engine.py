@@ -20,6 +20,7 @@ from typing import Callable
 from ..aws import TAG_PROJECT, TAG_STAGE, Aws, AwsError
 from ..deploy import limits
 from ..deploy.models import ALIAS, Desired, desired
+from ..deploy.operations import pick_version
 from ..deploy.resources import bucket as code_bucket
 from ..deploy.resources import function
 from ..deploy.steps import Step
@@ -95,16 +96,7 @@ def upload(aws: Aws, want: Desired) -> Code:
     uploaded once per content."""
     if not code_bucket._exists(aws, want.bucket):
         code_bucket.apply(aws, Step(code_bucket.KIND, want.bucket, "create", "code bucket"), want)
-    s3 = aws.client("s3")
-    try:
-        s3.head_object(Bucket=want.bucket, Key=want.code_key)
-    except Exception as exc:
-        if getattr(exc, "response", {}).get("Error", {}).get("Code") not in ("404", "NoSuchKey", "NotFound"):
-            with aws.explain(f"checking s3://{want.bucket}/{want.code_key}"):
-                raise
-        with aws.explain(f"uploading the bundle to s3://{want.bucket}/{want.code_key}"):
-            s3.upload_file(str(want.zip_path), want.bucket, want.code_key,
-                           ExtraArgs={"ServerSideEncryption": "AES256"})
+    function.upload_code(aws, want)
     return Code(bucket=want.bucket, key=want.code_key)
 
 
@@ -240,25 +232,6 @@ def rollback(aws: Aws, stage: Stage, to: str | None, back: int,
     if status != "UPDATE_COMPLETE":
         raise AwsError(f"rollback of stack {name} failed ({status})" + (f": {failure}" if failure else ""))
     return current, target
-
-
-def pick_version(aws: Aws, name: str, current: str, to: str | None, back: int) -> str:
-    """`to`, or the published version `back` before `current` (lz's engine's rule)."""
-    lam = aws.client("lambda")
-    versions: list[int] = []
-    with aws.explain(f"listing the versions of {name}"):
-        for page in lam.get_paginator("list_versions_by_function").paginate(FunctionName=name):
-            versions += [int(v["Version"]) for v in page["Versions"] if v["Version"].isdigit()]
-    versions.sort()
-    if to is not None:
-        if not to.isdigit() or int(to) not in versions:
-            raise AwsError(f"{name} has no version {to}; published versions: " + ", ".join(map(str, versions)))
-        return to
-    earlier = [v for v in versions if v < int(current)]
-    if len(earlier) < back:
-        raise AwsError(f"{name} has only {len(earlier)} version(s) before {current}; "
-                       f"published: {', '.join(map(str, versions))}")
-    return str(earlier[-back])
 
 
 def describe(aws: Aws, stage: Stage) -> list[tuple[str, str]]:
