@@ -19,10 +19,10 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import front, frontdoor, function, operations, queues, sources, workflows
+from . import front, frontdoor, function, operations, queues, sources, static, workflows
 from .base import ACCOUNT, FORMATS, REGION, Note, Template
 
-EMITTERS = (function, queues, front, frontdoor, sources, workflows, operations)
+EMITTERS = (function, queues, front, frontdoor, static, sources, workflows, operations)
 
 
 class TemplateError(Exception):

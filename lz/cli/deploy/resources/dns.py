@@ -90,9 +90,11 @@ def delete_validation(aws: Aws, zone: dict, record: dict) -> None:
                     f"deleting the validation record {record['Name']}")
 
 
-def _alias_sets(name: str, target: tuple[str, str]) -> list[dict]:
+def _alias_sets(name: str, target: tuple) -> list[dict]:
+    """Alias A and AAAA to `target` (a template passes its DNS name and zone as intrinsics)."""
+    dns_name = _fqdn(target[0]) if isinstance(target[0], str) else target[0]
     return [{"Name": _fqdn(name), "Type": kind, "AliasTarget": {
-        "HostedZoneId": target[1], "DNSName": _fqdn(target[0]), "EvaluateTargetHealth": False}} for kind in TYPES]
+        "HostedZoneId": target[1], "DNSName": dns_name, "EvaluateTargetHealth": False}} for kind in TYPES]
 
 
 def plan(aws: Aws, want: Desired) -> list[Step]:

@@ -20,10 +20,20 @@ from . import certificate, http_api, rest_api
 KIND = "domain"
 TAG_FRONT = "lz:front"
 API_FRONTS = ("http_api", "rest_api")
+ENDPOINT, SECURITY_POLICY = "REGIONAL", "TLS_1_2"  # what every domain lz makes is (the template too)
 
 
-def _base(want: Desired) -> str:
+def http_configuration(cert) -> dict:
+    """An HTTP API domain's DomainNameConfiguration (apigatewayv2 and CloudFormation alike)."""
+    return {"CertificateArn": cert, "EndpointType": ENDPOINT, "SecurityPolicy": SECURITY_POLICY}
+
+
+def base_path(want: Desired) -> str:
+    """The domain's base path without slashes ("" for the root)."""
     return (want.domain.get("base_path") or "").strip("/")
+
+
+_base = base_path
 
 
 def _get(aws: Aws, name: str, front: str) -> dict | None:
@@ -179,15 +189,13 @@ def apply(aws: Aws, step: Step, want: Desired) -> None:
         if part == "domain" and _get(aws, name, want.http) is None:
             aws.forget("domain")
             if want.http == "http_api":
-                v2.create_domain_name(DomainName=name, Tags=tags, DomainNameConfigurations=[{
-                    "CertificateArn": cert, "EndpointType": "REGIONAL", "SecurityPolicy": "TLS_1_2"}])
+                v2.create_domain_name(DomainName=name, Tags=tags, DomainNameConfigurations=[http_configuration(cert)])
             else:
-                v1.create_domain_name(domainName=name, regionalCertificateArn=cert, securityPolicy="TLS_1_2",
-                                      endpointConfiguration={"types": ["REGIONAL"]}, tags=tags)
+                v1.create_domain_name(domainName=name, regionalCertificateArn=cert, securityPolicy=SECURITY_POLICY,
+                                      endpointConfiguration={"types": [ENDPOINT]}, tags=tags)
         elif part == "certificate":
             if want.http == "http_api":
-                v2.update_domain_name(DomainName=name, DomainNameConfigurations=[{
-                    "CertificateArn": cert, "EndpointType": "REGIONAL", "SecurityPolicy": "TLS_1_2"}])
+                v2.update_domain_name(DomainName=name, DomainNameConfigurations=[http_configuration(cert)])
             else:
                 v1.update_domain_name(domainName=name, patchOperations=[
                     {"op": "replace", "path": "/regionalCertificateArn", "value": cert}])
