@@ -5,6 +5,9 @@ bucket). A deploy builds, uploads the zip (once per content), makes a change set
 plan, executes it and follows the stack's events; a change set with no change is "nothing to do"
 and is not executed. `rollback` sets the stack's LiveVersion parameter (the template unchanged), so
 the stack, not a call behind its back, says where `live` points; `undeploy` deletes the stack.
+What a stack cannot do lz does around it (buckets.py): S3 notifications and the static files'
+upload after the stack is up, the hosted zone and CloudFront's us-east-1 certificate found and
+passed as parameters, the static bucket lz named emptied before the stack deletes it.
 
 One engine per stage: the stack (tagged lz:engine) marks a stage CloudFormation owns, a function
 outside any stack one that lz's engine owns; each engine refuses the other's stage and says how to
@@ -116,7 +119,7 @@ def deploy(aws: Aws, stage: Stage, zip_path: Path, handler: str, dry_run: bool,
     body = render(desired_for_template(stage, zip_path, handler), code).text()
     parameters = [{"ParameterKey": "CodeS3Bucket", "ParameterValue": code.bucket or ""},
                   {"ParameterKey": "CodeS3Key", "ParameterValue": code.key or ""},
-                  {"ParameterKey": LIVE_VERSION, "ParameterValue": PUBLISHED}]
+                  {"ParameterKey": LIVE_VERSION, "ParameterValue": PUBLISHED}] + buckets.front_parameters(aws, real)
     kind = "UPDATE" if stack is not None and stack["StackStatus"] != "REVIEW_IN_PROGRESS" else "CREATE"
     before = buckets.deployed_buckets(aws, name) if kind == "UPDATE" else []
     made = changes.create(aws, name, kind, body, parameters, stack_tags(stage)) if not dry_run or stack else None
@@ -144,7 +147,7 @@ def deploy(aws: Aws, stage: Stage, zip_path: Path, handler: str, dry_run: bool,
             raise AwsError(f"stack {name} did not deploy ({status})"
                            + (f": the first failure was {failure}" if failure else "")
                            + ("; CloudFormation rolled it back" if "ROLLBACK" in status else ""))
-    result.after = buckets.connect(aws, real, before)
+    result.after = buckets.connect(aws, real, before) + buckets.upload_static(aws, real)
     result.outputs = outputs(aws, name)
     result.url = result.outputs.get("Url")
     live = function._alias(aws, stage.function_name)
@@ -181,6 +184,7 @@ def undeploy(aws: Aws, stage: Stage, confirm: Callable[[list[Step]], bool],
     if not confirm(plan):
         return []
     done = [f"s3 notifications of {b}: removed" for b in connected if buckets.disconnect(aws, b, stage.function_name)]
+    done += buckets.empty_static(aws, stage, resources)
     seen = changes.seen_events(aws, stack["StackId"])
     with aws.explain(f"deleting stack {name}"):
         aws.client("cloudformation").delete_stack(StackName=name)
