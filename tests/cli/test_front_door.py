@@ -369,15 +369,14 @@ def test_a_deploy_interrupted_after_any_front_door_step_converges(front_env, pro
         assert len(lz_certificates("us-east-1")) == 1
 
 
-def test_lz_template_says_the_front_door_is_left_to_lz_s_engine(tmp_path: Path) -> None:
-    """`lz template` (the CloudFormation engine's model) does not write domain/auth/throttle yet; it
-    says so rather than leaving them out silently."""
+def test_lz_template_writes_the_front_door(tmp_path: Path) -> None:
+    """`lz template` (the CloudFormation engine's model) writes domain/auth as resources, not a note
+    leaving them to lz's engine (their values: tests/cli/test_template_frontdoor.py)."""
     pytest.importorskip("cfnlint")
     from tests.cli.cfn_support import project as cfn_project
     from tests.cli.cfn_support import render
 
     root = cfn_project(tmp_path, "example_flask", {"domain": {"name": DOMAIN}, "auth": JWT})
-    notes = [n for n in render(root).notes if "front door" in n.what]
-    assert [n.what for n in notes] == ["settings domain, auth (the front door) are not in this template"]
-    assert "lz deploy STAGE" in notes[0].how
-    assert not [n for n in render(cfn_project(tmp_path / "plain", "example_flask")).notes if "front door" in n.what]
+    rendered = render(root)
+    assert not [n for n in rendered.notes if "front door" in n.what]
+    assert {"HttpApiAuthorizer", "HttpApiDomain", "HttpApiMapping", "DomainRecords"} <= set(rendered.document["Resources"])
