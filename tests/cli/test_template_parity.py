@@ -10,7 +10,8 @@ test_what_moto_cannot_create_holds_the_models_values, test_http_api_parts_match_
 AWS::Lambda::Alias (made here by hand between two stack updates, standing in for it, so that what
 refers to `live` can be created), AWS::Lambda::EventInvokeConfig, AWS::Lambda::Url,
 AWS::ApiGatewayV2::Api, AWS::ApiGatewayV2::Integration, AWS::ApiGatewayV2::Route,
-AWS::ApiGatewayV2::Stage, AWS::SNS::Subscription.
+AWS::ApiGatewayV2::Stage, AWS::SNS::Subscription, and the front door's types
+(test_template_frontdoor.py lists them; the REST methods' ApiKeyRequired is compared here).
 """
 
 from __future__ import annotations
@@ -105,7 +106,8 @@ def _rest_api() -> dict:
     for resource in client.get_resources(restApiId=api["id"])["items"]:
         if "ANY" in (resource.get("resourceMethods") or {}):
             integration = client.get_integration(restApiId=api["id"], resourceId=resource["id"], httpMethod="ANY")
-            methods[resource["path"]] = (integration["type"], integration["uri"])
+            method = client.get_method(restApiId=api["id"], resourceId=resource["id"], httpMethod="ANY")
+            methods[resource["path"]] = (integration["type"], integration["uri"], method.get("apiKeyRequired"))
     stages = sorted(s["stageName"] for s in client.get_stages(restApiId=api["id"])["item"])
     return {"methods": methods, "stages": stages, "binary": sorted(api.get("binaryMediaTypes") or [])}
 
@@ -161,7 +163,9 @@ def _through_moto_cloudformation(root: Path) -> None:
 
 def test_lz_engine_and_cloudformation_make_the_same_stage(aws_env, moto_endpoint, tmp_path: Path) -> None:
     root = project(tmp_path, "example_flask", {"http": "rest_api", "tasks": {"queue": True, "retries": 1},
-                                               "tracing": True, "memory": 1024}, {"jobs.py": JOBS})
+                                               "tracing": True, "memory": 1024,
+                                               "auth": {"api_keys": {"quota": {"limit": 100, "period": "DAY"}}}},
+                   {"jobs.py": JOBS})
     _user_resources()
     result = lz(aws_env, "deploy", "dev", "--project", str(root))
     assert result.returncode == 0, result.stderr
@@ -190,3 +194,4 @@ def test_lz_engine_and_cloudformation_make_the_same_stage(aws_env, moto_endpoint
     differing = {part: (by_lz[part], by_stack[part]) for part in by_lz if by_stack[part] != by_lz[part]}
     assert differing == {}
     assert by_lz["rules"] and by_lz["mappings"] and by_lz["machines"] and len(by_lz["permissions"]) >= 4
+    assert {m[2] for m in by_lz["rest_api"]["methods"].values()} == {True}  # settings auth api_keys
