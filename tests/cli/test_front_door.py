@@ -379,4 +379,5 @@ def test_lz_template_writes_the_front_door(tmp_path: Path) -> None:
     root = cfn_project(tmp_path, "example_flask", {"domain": {"name": DOMAIN}, "auth": JWT})
     rendered = render(root)
     assert not [n for n in rendered.notes if "front door" in n.what]
-    assert {"HttpApiAuthorizer", "HttpApiDomain", "HttpApiMapping", "DomainRecords"} <= set(rendered.document["Resources"])
+    resources = set(rendered.document["Resources"])
+    assert {"HttpApiAuthorizer", "HttpApiDomain", "HttpApiMapping", "DomainRecords"} <= resources

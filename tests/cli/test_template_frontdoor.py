@@ -3,7 +3,8 @@ bucket: every variant passes cfn-lint in both formats, and the resources hold wh
 sets, taken from its functions (access.py, domain.py, distribution.py, dns.py, static_bucket.py).
 
 CloudFormation types asserted here against the model, as moto's CloudFormation cannot create them
-(test_template_static_stack.py deploys the static bucket through it): AWS::ApiGatewayV2::Authorizer,
+(test_stack_frontdoor.py deploys the static bucket through it; test_template_parity.py
+compares the REST methods' ApiKeyRequired): AWS::ApiGatewayV2::Authorizer,
 AWS::ApiGatewayV2::DomainName, AWS::ApiGatewayV2::ApiMapping, AWS::ApiGateway::DomainName,
 AWS::ApiGateway::BasePathMapping, AWS::ApiGateway::UsagePlan, AWS::CertificateManager::Certificate,
 AWS::CloudFront::Distribution, AWS::Route53::RecordSetGroup (alias targets are attributes moto's
@@ -27,7 +28,8 @@ VARIANTS = {
                                   "domain": {"name": "api.example.com", "base_path": "v1", "zone": ZONE}}, {}),
     "http_iam_domain_given_cert": ({"auth": "aws_iam", "domain": {"name": "api.example.com",
                                                                   "certificate_arn": CERT}}, {}),
-    "rest_keys_throttle_domain": ({"http": "rest_api", "auth": {"api_keys": {"quota": {"limit": 1000, "period": "DAY"}}},
+    "rest_keys_throttle_domain": ({"http": "rest_api",
+                                   "auth": {"api_keys": {"quota": {"limit": 1000, "period": "DAY"}}},
                                    "throttle": {"rate": 20, "burst": 40},
                                    "domain": {"name": "api.example.com", "zone": f"/hostedzone/{ZONE}"}}, {}),
     "url_domain": ({"http": "function_url", "domain": {"name": "www.example.com", "certificate_arn": CF_CERT}}, {}),
@@ -128,6 +130,9 @@ def test_rest_api_keys_usage_plan_throttle_and_domain(tmp_path) -> None:
     assert r["RestApiDomain"]["Properties"]["RegionalCertificateArn"] == {"Ref": "Certificate"}
     assert r["RestApiMapping"]["Properties"] == {"DomainName": {"Ref": "RestApiDomain"},
                                                  "RestApiId": {"Ref": "RestApi"}, "Stage": "dev"}
+    # settings gave /hostedzone/Z...; CloudFormation takes Z... only ("AWS::CertificateManager::Certificate
+    # DomainValidationOption", https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/
+    # aws-properties-certificatemanager-certificate-domainvalidationoption.html)
     assert rendered.document["Parameters"]["HostedZoneId"]["Default"] == ZONE
     assert any(n.what == "API keys" and "lz keys create" in n.how for n in rendered.notes)
     # without keys or throttle the deployment differs (a new one is made when they change)
@@ -148,7 +153,8 @@ def test_function_url_domain_is_cloudfront_as_lz_makes_it(tmp_path) -> None:
     assert behavior["AllowedMethods"] == distribution.METHODS
     (origin,) = config["Origins"]
     assert origin["OriginCustomHeaders"] == [{"HeaderName": "X-Forwarded-Host", "HeaderValue": "www.example.com"}]
-    assert origin["DomainName"] == {"Fn::Select": [2, {"Fn::Split": ["/", {"Fn::GetAtt": ["FunctionUrl", "FunctionUrl"]}]}]}
+    url = {"Fn::GetAtt": ["FunctionUrl", "FunctionUrl"]}
+    assert origin["DomainName"] == {"Fn::Select": [2, {"Fn::Split": ["/", url]}]}  # the URL's host
     assert config["Aliases"] == ["www.example.com"]
     assert config["ViewerCertificate"]["AcmCertificateArn"] == {"Ref": "CloudFrontCertificateArn"}
     assert document["Parameters"]["CloudFrontCertificateArn"]["Default"] == CF_CERT

@@ -11,6 +11,10 @@ What a template does differently, and says in its notes:
   certificate, its events show the validation record; the output DomainTarget is where to point).
 - a certificate is requested by the stack (AWS::CertificateManager::Certificate, DNS validation)
   unless settings give `certificate_arn`; lz's engine also reuses an ISSUED certificate it finds.
+  With HostedZoneId "ACM adds your CNAME to the domain record", and the zone is written Z...
+  without the /hostedzone/ prefix ListHostedZones returns ("AWS::CertificateManager::Certificate
+  DomainValidationOption", CloudFormation template reference, https://docs.aws.amazon.com/
+  AWSCloudFormation/latest/UserGuide/aws-properties-certificatemanager-certificate-domainvalidationoption.html).
 - CloudFront takes certificates from us-east-1 only ("Supported Regions", ACM user guide,
   https://docs.aws.amazon.com/acm/latest/userguide/acm-regions.html), and a stack creates resources
   in its own region: the distribution's certificate is the parameter CloudFrontCertificateArn
