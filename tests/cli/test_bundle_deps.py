@@ -170,3 +170,21 @@ def test_dependency_test_folders_are_left_out_unless_imported_or_kept(lz_env, tm
     names = _names(kept)
     assert "alpha/tests/test_a.pyc" in names and "alpha/sub/test/data.txt" in names
     assert not any(n.startswith("gamma/tests/") for n in names)
+
+
+def test_test_folders_are_chosen_the_same_whether_removed_or_skipped(tmp_path: Path) -> None:
+    """The build no longer deletes the folders it leaves out (it skips them when zipping, and the
+    install folder goes as a whole afterwards): the choice must be the one deleting made."""
+    from lz.cli.bundle.striptests import strip_tests
+
+    sites = {}
+    for label in ("removed", "skipped"):
+        site = sites[label] = tmp_path / label
+        for files in PACKAGES.values():
+            for name, text in files.items():
+                (site / name).parent.mkdir(parents=True, exist_ok=True)
+                (site / name).write_text(text)
+    removed = strip_tests(sites["removed"], [])
+    skipped = strip_tests(sites["skipped"], [], remove=False)
+    assert removed == skipped and "alpha/tests" in removed and "beta/tests" not in removed
+    assert not (sites["removed"] / "alpha/tests").exists() and (sites["skipped"] / "alpha/tests").is_dir()

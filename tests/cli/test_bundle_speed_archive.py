@@ -149,3 +149,34 @@ def test_build_jobs_come_from_lz_build_jobs_and_a_bad_value_says_what_to_give(mo
         monkeypatch.setenv("LZ_BUILD_JOBS", bad)
         with pytest.raises(ValueError, match="whole number of parallel jobs, 1 or more"):
             archive.jobs_default()
+
+
+def test_a_tree_does_not_enter_the_folders_it_is_told_to_skip(tmp_path: Path) -> None:
+    _tree(tmp_path / "src")
+    (tmp_path / "src/pkg/tests").mkdir()
+    (tmp_path / "src/pkg/tests/test_x.py").write_text("")
+    (tmp_path / "src/pkg/tests_helper.py").write_text("")  # a sibling whose name starts alike
+    every = {name for name, _ in archive.tree(tmp_path / "src")}
+    some = {name for name, _ in archive.tree(tmp_path / "src", skip=["pkg/tests", "pkg/caf\u00e9"])}
+    assert every - some == {"pkg/tests/test_x.py", "pkg/caf\u00e9/menu.txt"}
+    assert "pkg/tests_helper.py" in some
+
+
+def test_deflate_is_named_and_keys_the_dependency_cache(monkeypatch) -> None:
+    """Entries are deflated by zlib-ng when it is installed (a dependency of lz's CLI), else by
+    zlib; either writes what any inflater reads (the zip test above reads with zipfile, which
+    inflates with the standard library's zlib, and with unzip). A cached deps.zip is reused only
+    by builds deflating with the same library and version, so a rebuild gives the same bytes."""
+    assert archive.DEFLATER.split()[0] in ("zlib-ng", "zlib")
+    import zlib
+
+    data = b"".join(b"line %d\n" % i for i in range(5000))
+    packed = archive.pack("x.txt", data)
+    assert zlib.decompress(packed.payload, -15) == data and packed.crc == zlib.crc32(data)
+    from lz.cli.bundle import deps
+    from lz.cli.bundle.target import Target
+
+    target = Target("3.13", "x86_64")
+    before = deps._key(None, target, False, [], "python3.13", False, [])
+    monkeypatch.setattr(archive, "DEFLATER", "zlib 0.0-other")
+    assert deps._key(None, target, False, [], "python3.13", False, []) != before

@@ -144,3 +144,18 @@ def test_a_source_edited_while_it_is_compiled_never_reaches_the_cache(
     got: dict[str, bytes] = {}
     after = compile_sources(sources, python, lambda s, pyc, data: got.__setitem__(pyc, data), cache=cache)
     assert after.fresh == 1 and b"EDITED_DURING_THE_BUILD" not in next(iter(got.values()))
+
+
+def test_a_worker_that_stops_in_the_middle_of_a_pyc_is_an_error_and_nothing_half_is_shipped(
+        tmp_path: Path) -> None:
+    """The .pyc comes back through the worker's pipe after a line giving its length: a worker that
+    dies before the last byte leaves that file not done, never a truncated .pyc in the bundle."""
+    cut = tmp_path / "python3.13"
+    cut.write_text("#!/bin/sh\nprintf '0 ok - 100\\nonly ten b'\nexit 0\n")
+    cut.chmod(0o755)
+    sources = [s for s in _tree(tmp_path / "src") if s[0] == "app.py"]
+    fake = Interpreter(str(cut), "3.13.0 (fake)", b"\xf3\r\r\n", "cpython-313")
+    got: dict[str, bytes] = {}
+    with pytest.raises(CompileError, match="before 1 files were done"):
+        compile_sources(sources, fake, lambda s, pyc, data: got.__setitem__(pyc, data))
+    assert got == {}

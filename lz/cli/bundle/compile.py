@@ -42,27 +42,35 @@ OUTPUT_FLAGS = "no_debug_ranges unchecked-hash optimize=0"  # what decides the b
 PER_WORKER = 40  # fewer sources than this per worker: a process start costs more than it saves
 ROOT_DIR = "/var/task"  # where Lambda unpacks the bundle: the file names tracebacks show
 
-# Each line out: the job's index, "ok" and the SHA-256 of the very bytes py_compile read (its
-# loader's get_data), or "failed": the parent caches a .pyc only under the source it compiled.
+# For each job, one line out: its index, "ok", the SHA-256 of the very bytes py_compile read (its
+# loader's get_data) and the .pyc's length, then the .pyc itself; or its index and "failed". The
+# parent caches a .pyc only under the source it compiled. py_compile writes the .pyc through
+# importlib's _write_atomic, which is replaced here by a capture: the bytes are exactly what it
+# would have written, sent through the pipe instead of a file written, read back and deleted.
 _WORKER = r"""
-import hashlib, importlib.machinery, json, py_compile, sys
+import hashlib, importlib._bootstrap_external as external, importlib.machinery, json, py_compile, sys
 read = importlib.machinery.SourceFileLoader.get_data
-seen = []
+seen, written = [], []
 def get_data(loader, path):
     data = read(loader, path)
     seen.append(hashlib.sha256(data).hexdigest())
     return data
 importlib.machinery.SourceFileLoader.get_data = get_data
+external._write_atomic = lambda path, data, mode=0o666: written.append(bytes(data))
 mode = py_compile.PycInvalidationMode.UNCHECKED_HASH
+out = sys.stdout.buffer
 with open(sys.argv[1], encoding="utf-8", errors="surrogateescape") as jobs:
     todo = json.load(jobs)
 for index, source, cfile, dfile in todo:
     seen.clear()
+    written.clear()
     try:
         py_compile.compile(source, cfile, dfile, doraise=True, invalidation_mode=mode)
-        print(index, "ok", seen[-1] if seen else "-", flush=True)
+        data = written[-1]
+        out.write(b"%d ok %s %d\n" % (index, (seen[-1] if seen else "-").encode(), len(data)) + data)
     except Exception as exc:
-        print(index, "failed", type(exc).__name__, flush=True)
+        out.write(b"%d failed %s\n" % (index, type(exc).__name__.encode()))
+    out.flush()
 """
 _PROBE = ("import importlib.util, json, sys; print(json.dumps([sys.version, "
           "importlib.util.MAGIC_NUMBER.hex(), sys.implementation.cache_tag]))")
@@ -194,15 +202,12 @@ def _run_workers(todo: list[tuple[str, Path, str, str]], python: Interpreter, le
     lock = threading.Lock()
     errors: list[BaseException] = []
 
-    def done(index: int, ok: bool, compiled_digest: str) -> None:
+    def done(index: int, data: bytes | None, compiled_digest: str) -> None:
         arcname, _, key, digest = todo[index]
-        if not ok:
+        if data is None:
             with lock:
                 result.failed.append(arcname)
             return
-        cfile = work / f"{index}.pyc"
-        data = cfile.read_bytes()
-        cfile.unlink()
         if cache is not None and compiled_digest == digest:  # else the file changed meanwhile
             cache.put(key, data)
         on_pyc(arcname, pyc_name(arcname, legacy, python.cache_tag), data)
@@ -212,9 +217,12 @@ def _run_workers(todo: list[tuple[str, Path, str, str]], python: Interpreter, le
     def follow(process: subprocess.Popen, expected: set[int]) -> None:
         try:
             for line in process.stdout:
-                index, status, detail = line.split()[:3]
+                index, status, detail, *size = line.split()
+                data = process.stdout.read(int(size[0])) if status == b"ok" else None
+                if data is not None and len(data) != int(size[0]):
+                    break  # the worker died mid-file: reported below as not done
                 expected.discard(int(index))
-                done(int(index), status == "ok", detail)
+                done(int(index), data, detail.decode())
         except BaseException as exc:  # noqa: BLE001 - raised on the caller's thread below
             errors.append(exc)
 
@@ -227,7 +235,7 @@ def _run_workers(todo: list[tuple[str, Path, str, str]], python: Interpreter, le
                                encoding="utf-8", errors="surrogateescape")
             log = open(work / f"worker-{number}.log", "w+")
             try:
-                process = subprocess.Popen([python.path, *FLAGS, "-c", _WORKER, str(listing)], text=True,
+                process = subprocess.Popen([python.path, *FLAGS, "-c", _WORKER, str(listing)],
                                            stdout=subprocess.PIPE, stderr=log, stdin=subprocess.DEVNULL)
             except OSError as exc:
                 log.close()

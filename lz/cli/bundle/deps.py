@@ -108,7 +108,8 @@ def _key(req: Path | None, target: Target, keep_boto3: bool, build: list[str], p
          sources: bool, keep_tests: list[str]) -> str:
     h = hashlib.sha256()
     h.update(json.dumps([FORMAT, target.python_version, target.architecture, keep_boto3,
-                         sorted(build), python or "no-bytecode", sources, keep_tests]).encode())
+                         sorted(build), python or "no-bytecode", sources, keep_tests,
+                         archive.DEFLATER]).encode())
     if req is not None:
         h.update(req.name.encode())
         h.update(req.read_bytes())
@@ -180,10 +181,12 @@ def _package_sizes(entries: dict[str, int]) -> dict[str, int]:
     return sizes
 
 
-def _zip_site(site: Path, python: str | None, keep_sources: bool, jobs: int, zip_path: Path) -> dict[str, int]:
+def _zip_site(site: Path, python: str | None, keep_sources: bool, jobs: int, zip_path: Path,
+              left_out: list[str]) -> dict[str, int]:
     """Compile the site's sources and zip it all, at once: the other files are compressed while
-    the workers compile, and each .pyc as soon as it exists. The entries' unzipped sizes."""
-    files = archive.tree(site)
+    the workers compile, and each .pyc as soon as it exists. The folders `left_out` (the
+    dependencies' tests) are not entered. The entries' unzipped sizes."""
+    files = archive.tree(site, skip=left_out)
     sources = [(arcname, path) for arcname, path in files if arcname.endswith(".py")]
     with archive.Packer(jobs) as packer:
         packer.files((arcname, path) for arcname, path in files if not arcname.endswith(".py"))
@@ -313,11 +316,11 @@ def _install(root: Path, req: Path | None, target: Target, keep_boto3: bool, bui
         (site / ".lock").unlink(missing_ok=True)  # uv's lock file for --target installs
         if not keep_boto3:
             _strip_runtime_provided(site)
-        stripped = [] if "*" in keep_tests else strip_tests(site, keep_tests)
+        stripped = [] if "*" in keep_tests else strip_tests(site, keep_tests, remove=False)
         for record in site.glob("*.dist-info/RECORD"):
             record.unlink()  # lists the sources and hashes of files no longer shipped as such
         phase("strip")
-        packages = _package_sizes(_zip_site(site, python, keep_sources, jobs, zip_path))
+        packages = _package_sizes(_zip_site(site, python, keep_sources, jobs, zip_path, stripped))
         phase("compile+zip")
         write_atomic(manifest_path, json.dumps({
             "packages": packages, "requirements": str(req), "named": sorted(named),

@@ -95,8 +95,10 @@ def _python_files(folder: Path, skip: set[str] = frozenset()) -> list[Path]:
     return found
 
 
-def strip_tests(site: Path, keep: list[str]) -> list[str]:
-    """Remove the test folders of the packages in `site`; the removed ones, as site paths.
+def strip_tests(site: Path, keep: list[str], remove: bool = True) -> list[str]:
+    """The test folders of the packages in `site` to leave out, as site paths, removed from disk
+    unless `remove` is false (the build then skips them when it zips the site, and the whole
+    install folder is deleted in the background afterwards: no reason to delete them twice).
 
     Only code that runs at import decides, so only the ordinary modules are read first; a test
     folder's own modules are read only once something needs that folder (most never are: reading
@@ -134,6 +136,7 @@ def strip_tests(site: Path, keep: list[str]) -> list[str]:
     removed = []
     for module, folder in candidates.items():
         if module not in needed:
-            shutil.rmtree(folder)
+            if remove:
+                shutil.rmtree(folder)
             removed.append(folder.relative_to(site).as_posix())
     return sorted(removed)
