@@ -112,3 +112,41 @@ def test_a_damaged_cached_dependency_zip_is_an_error_that_says_refresh(lz_env, t
     assert not (tmp_path / "b.zip").exists()
     again = build(load(project, "dev"), tmp_path / "b.zip", refresh=True, on_wait=lambda message: None)
     assert again.path.read_bytes() == first.path.read_bytes()
+
+
+def test_the_app_and_runtime_are_compiled_while_the_dependencies_are_prepared(
+        lz_env, tmp_path: Path, monkeypatch) -> None:
+    """uv spends most of a cold build's first second waiting on the package index: the project's
+    and lz's runtime sources are compiled meanwhile, on a thread of their own, so that writing the
+    bundle finds them in the bytecode cache. Here the dependency step waits (no clock involved)
+    until that compile has finished, which it can only do if it runs beside it."""
+    import threading
+
+    import lz.cli.bundle as bundle_module
+
+    need_python("3.13")
+    project = project_copy(tmp_path, "example_flask")
+    stage = load(project, "dev")
+    real_compile, real_prepare = bundle_module.compile_sources, bundle_module.deps.prepare
+    early_done, calls = threading.Event(), []
+
+    def compile_sources(sources, *args, **kwargs):
+        result = real_compile(sources, *args, **kwargs)
+        calls.append((threading.current_thread().name, {arc for arc, _ in sources}, result))
+        if threading.current_thread().name == "lz-compile-early":
+            early_done.set()
+        return result
+
+    def prepare(*args, **kwargs):
+        assert early_done.wait(120), "the early compile did not run while the dependencies were prepared"
+        return real_prepare(*args, **kwargs)
+
+    monkeypatch.setattr(bundle_module, "compile_sources", compile_sources)
+    monkeypatch.setattr(bundle_module.deps, "prepare", prepare)
+    built = build(stage, tmp_path / "a.zip", on_wait=lambda message: None)
+    (early, early_names, early_result), (final, final_names, final_result) = calls
+    assert early == "lz-compile-early" and final != early
+    assert {"app.py", "lz/__init__.py"} <= early_names and "lz_handler.py" not in early_names
+    assert final_names - early_names == {"lz_handler.py"}
+    assert final_result.fresh == 1 and final_result.cached == len(early_names)  # only the entry was left
+    assert built.bytecode == {"compiled": len(final_names), "cached": 0}  # all compiled by this build

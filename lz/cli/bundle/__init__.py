@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+import threading
 import time
 import zipfile
 from dataclasses import dataclass, field
@@ -127,10 +128,16 @@ def _build(stage: Stage, output: Path | None, refresh: bool, step: Callable[[str
     phases = {"collect": time.perf_counter() - started}
     step(f"dependencies for {target.describe()}")
     clock = time.perf_counter()
-    dependencies = deps.prepare(stage.root, stage.requirements, target, stage.keep_boto3,
-                                stage.build_from_source, python, stage.dependency_sources,
-                                refresh, stage.keep_tests, on_wait, jobs)
+    early = _compile_early(python, collected)
+    try:
+        dependencies = deps.prepare(stage.root, stage.requirements, target, stage.keep_boto3,
+                                    stage.build_from_source, python, stage.dependency_sources,
+                                    refresh, stage.keep_tests, on_wait, jobs)
+    finally:
+        if early is not None:
+            early.join()
     phases["dependencies"] = time.perf_counter() - clock
+    early_fresh = early.fresh if early is not None else 0
     if dependencies.requirements is not None:
         for line in self_lines(dependencies.requirements):
             notes.append(f"left out the requirement {line!r} of {dependencies.requirements.name}: lz's "
@@ -144,16 +151,53 @@ def _build(stage: Stage, output: Path | None, refresh: bool, step: Callable[[str
         if static is not None:
             phases["static"] = time.perf_counter() - clock
             notes.append(static.describe())
-        bundle = _write(stage, output, python, jobs, collected, dependencies, notes, step, phases, static)
+        bundle = _write(stage, output, python, jobs, collected, dependencies, notes, step, phases, static,
+                        early_fresh)
     finally:
         dependencies.finish()  # the install folder being deleted meanwhile
     phases["total"] = time.perf_counter() - started
     return bundle
 
 
+def _sources(files: dict[str, Path]) -> list[tuple[str, Path]]:
+    """The bundle's sources to byte-compile: every .py but the static files'."""
+    return [(arc, path) for arc, path in files.items()
+            if arc.endswith(".py") and not arc.startswith(STATIC_FOLDER + "/")]
+
+
+class _Early(threading.Thread):
+    """The early compile's thread; `fresh` counts the sources it compiled (0 if it failed)."""
+
+    fresh = 0
+
+
+def _compile_early(python: str | None, collected: Collected) -> _Early | None:
+    """Compile the project's and lz's runtime sources into the bytecode cache on a thread while
+    the dependencies are resolved (uv spends most of a cold build's first second waiting on the
+    package index), so that writing the bundle finds them compiled. Only a head start: a failure
+    here is left for the real compile to meet and report. The caller joins the thread before
+    going on, so no worker outlives the build."""
+    if python is None:
+        return None
+    files = dict(collected.files)
+    files.update(runtime_files())
+
+    def run() -> None:
+        try:
+            compiler = interpreter(python)
+            done = compile_sources(_sources(files), compiler, lambda *_: None, cache=BytecodeCache(compiler))
+            thread.fresh = done.fresh
+        except Exception:  # noqa: BLE001 - the real compile reports it
+            pass
+
+    thread = _Early(target=run, name="lz-compile-early", daemon=True)
+    thread.start()
+    return thread
+
+
 def _write(stage: Stage, output: Path | None, python: str | None, jobs: int, collected: Collected,
            dependencies: deps.Deps, notes: list[str], step: Callable[[str], None],
-           phases: dict[str, float], static: Static | None = None) -> Bundle:
+           phases: dict[str, float], static: Static | None = None, early_fresh: int = 0) -> Bundle:
     """The zip: the cached dependencies' entries as they are, then the project, lz's runtime and
     the generated entry, compiled (bytecode cache first) and compressed in parallel."""
     user_names = {arc for arc, _ in collected.files}
@@ -207,11 +251,10 @@ def _write(stage: Stage, output: Path | None, python: str | None, jobs: int, col
         packer.data(*wrapper.bundle_entry())  # the exec wrapper, mode 0755, for AWS_LAMBDA_EXEC_WRAPPER
         if python is not None:
             compiler = interpreter(python)
-            compiled = compile_sources([(arc, path) for arc, path in files.items()
-                                        if arc.endswith(".py") and not arc.startswith(STATIC_FOLDER + "/")],
-                                       compiler, lambda _, pyc, data: packer.data(pyc, data), jobs=jobs,
-                                       cache=BytecodeCache(compiler))
-            counts = {"compiled": compiled.fresh, "cached": compiled.cached}
+            compiled = compile_sources(_sources(files), compiler, lambda _, pyc, data: packer.data(pyc, data),
+                                       jobs=jobs, cache=BytecodeCache(compiler))
+            early_fresh = min(early_fresh, compiled.cached)  # compiled by this build, only earlier
+            counts = {"compiled": compiled.fresh + early_fresh, "cached": compiled.cached - early_fresh}
         with replacing(output) as partial:  # a name of this process's own, then one atomic move
             try:
                 packer.write(partial, base=dependencies.zip_path)  # the cached entries, then the app's
