@@ -10,8 +10,8 @@ Compiling is most of a cold build of a heavy app, so:
   that did not change (lz's own runtime, unchanged modules of the app), and neither does a build
   whose requirements changed for the packages that stayed the same;
 - the rest is shared among several worker processes of the target interpreter, balanced by size,
-  each reporting every file as it is done so that it is compressed at once (archive.Packer)
-  while the others compile.
+  each sending every .pyc back through its pipe as it is done so that it is compressed at once
+  (archive.Packer) while the others compile.
 
 A worker compiles each file with py_compile.compile exactly as `compileall --invalidation-mode
 unchecked-hash -d /var/task` does (same interpreter flags), so the bytes are compileall's. Files

@@ -9,6 +9,8 @@ downloaded, compiled or compressed again. The dependencies' own test folders are
 Building an entry is one pass over the installed files: the workers compile the sources (those
 compiled before come from the bytecode cache, so new requirements recompile only the wheels that
 changed) while threads compress everything else, then each .pyc as it arrives (archive, compile).
+The dependencies' test folders are not entered (striptests only chooses them); the install folder
+goes as a whole afterwards, on a thread.
 
 The cache (LZ_CACHE_DIR, default ~/.cache/lz) is shared by every build on the machine: each entry
 is resolved under a lock by one process at a time and its files are replaced atomically (files).
