@@ -125,6 +125,8 @@ def test_the_app_and_runtime_are_compiled_while_the_dependencies_are_prepared(
     import lz.cli.bundle as bundle_module
 
     need_python("3.13")
+    monkeypatch.setenv("LZ_CACHE_DIR", str(tmp_path / "cache"))  # empty: nothing compiled before
+    monkeypatch.setattr(compile_module, "_known", {})
     project = project_copy(tmp_path, "example_flask")
     stage = load(project, "dev")
     real_compile, real_prepare = bundle_module.compile_sources, bundle_module.deps.prepare
