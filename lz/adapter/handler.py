@@ -50,10 +50,13 @@ class Adapter:
         start = _clock() if options.request_line else 0
         # A function is nearly always invoked by one front: ask its source first, directly.
         source = self.source
-        if source is None or type(event) is not dict or not source.matches(event):
+        if source is None or type(event) is not dict or not (source.checks_shape or source.matches(event)):
             source = self.source = detect(event)
         try:
             request = source.parse(event, context, options)
+            if request is None:  # a source that checks_shape, given another source's event
+                source = self.source = detect(event)
+                request = source.parse(event, context, options)
         except BadRequest as exc:
             return self._logged(start, event, context, self._fail(
                 source, event, context, 400, "Bad Request", str(exc)))

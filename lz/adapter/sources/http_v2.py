@@ -40,6 +40,10 @@ class HttpV2:
     path_key = "rawPath"  # the path as the front delivered it, for the request line
     limit = LAMBDA_SYNC_LIMIT
     has_stage = True
+    url = False  # whether its domain is a Function URL's (*.lambda-url.*)
+    # parse() answers None for an event of another source, so the adapter need not ask matches()
+    # of the source it saw last (handler.py): one call per request instead of two.
+    checks_shape = True
     streams = False  # HTTP APIs buffer every response; a Function URL (this shape) can stream
 
     def matches(self, event: dict[str, Any]) -> bool:
@@ -55,17 +59,26 @@ class HttpV2:
             domain = rc.get("domainName")
         return not (type(domain) is str and ".lambda-url." in domain)
 
-    def parse(self, event: dict[str, Any], context: Any, options: Options) -> Request:
+    def parse(self, event: dict[str, Any], context: Any, options: Options) -> Request | None:
+        """The Request, or None when `event` is not of this source (`matches` is false): the
+        adapter asks its last source's parse first, with no separate matches() call (see
+        handler.py), so the shape is checked here, in the lookups the parse does anyway."""
         # The hot path: plain lookups with inline type checks; the helpers only run to say what
-        # is wrong with a malformed event.
+        # is wrong with a malformed event, or (matches()) whether it is this source's at all.
         try:  # subscripts: cheaper than .get(), and every key is there in a real event
             rc = event["requestContext"]
             http = rc["http"]
+            domain = rc["domainName"]
+            if event["version"] != "2.0" or type(domain) is not str \
+                    or (".lambda-url." in domain) is not self.url:
+                raise KeyError  # maybe not this source's event: matches() below decides
             method = http["method"]
             path = event["rawPath"] or "/"
             query = event["rawQueryString"] or ""
             hmap = event["headers"]
         except (KeyError, TypeError):
+            if not self.matches(event):
+                return None
             rc = event.get("requestContext")
             http = rc.get("http") if type(rc) is dict else None
             method = http.get("method") if type(http) is dict else None
