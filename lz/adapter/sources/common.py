@@ -238,13 +238,14 @@ def multi_headers(
 
 def single_headers(
     headers: list[tuple[str, str]], cookies: list[str] | None
-) -> tuple[dict[str, str], list[str], str | None, bool, int]:
+) -> tuple[dict[str, str], list[str] | tuple[()], str | None, bool, int]:
     """A `headers` map with repeats comma-joined; Set-Cookie values go to `cookies` when given,
-    otherwise the first stays in the map and the rest are returned as not representable. The pairs
+    otherwise the first stays in the map and the rest are returned as not representable (a list,
+    or an empty tuple when there are none: no list made for nothing on every response). The pairs
     are checked and sized here, as in multi_headers."""
     out: dict[str, str] = {}
     seen: dict[str, str] = {}
-    extra: list[str] = []
+    extra: list[str] | tuple[()] = ()  # a list only once there is a Set-Cookie to put there
     content_type = None
     encoded = False
     lower = _LOWER
@@ -273,8 +274,10 @@ def single_headers(
             elif lname == "set-cookie":
                 if cookies is not None:
                     cookies.append(value)
-                else:
+                elif extra:
                     extra.append(value)
+                else:
+                    extra = [value]
                 size += CACHEABLE
             else:
                 first = seen[lname]

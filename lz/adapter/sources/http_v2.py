@@ -159,7 +159,14 @@ class HttpV2:
         headers, _, content_type, encoded, size = single_headers(response.headers, cookies)
         body = response.body
         if body and request.method != "HEAD":
-            body, b64 = encode_body(body, content_type, encoded, options)
+            # encode_body()'s common case inline (a type already known as text): a call less
+            if not encoded and options.text_cache.get(content_type):
+                try:
+                    body, b64 = body.decode("utf-8"), False
+                except UnicodeDecodeError:
+                    body, b64 = encode_body(body, content_type, encoded, options)
+            else:
+                body, b64 = encode_body(body, content_type, encoded, options)
         else:
             body, b64 = "", False
         result: dict[str, Any] = {
