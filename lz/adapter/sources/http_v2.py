@@ -59,6 +59,19 @@ class HttpV2:
             domain = rc.get("domainName")
         return not (type(domain) is str and ".lambda-url." in domain)
 
+    # The domain name of the last event found to be this source's: a function is served under one
+    # or two names, and comparing with it costs less than looking for ".lambda-url." again.
+    domain: str | None = None
+
+    def _owns(self, domain: Any) -> bool:
+        """Whether an event with this domain name (and the 2.0 shape) is this source's, as
+        matches() decides it; a text one that is is remembered (a short one: it is the client's)."""
+        if type(domain) is str and (".lambda-url." in domain) is self.url:
+            if len(domain) <= 253:  # the longest DNS name
+                self.domain = domain
+            return True
+        return False
+
     def parse(self, event: dict[str, Any], context: Any, options: Options) -> Request | None:
         """The Request, or None when `event` is not of this source (`matches` is false): the
         adapter asks its last source's parse first, with no separate matches() call (see
@@ -69,8 +82,7 @@ class HttpV2:
             rc = event["requestContext"]
             http = rc["http"]
             domain = rc["domainName"]
-            if event["version"] != "2.0" or type(domain) is not str \
-                    or (".lambda-url." in domain) is not self.url:
+            if event["version"] != "2.0" or (domain != self.domain and not self._owns(domain)):
                 raise KeyError  # maybe not this source's event: matches() below decides
             method = http["method"]
             path = event["rawPath"] or "/"
