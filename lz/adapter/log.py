@@ -41,12 +41,14 @@ def request_id(context: Any) -> str:
 # or calling the escaper, and each piece carries the constant text around it, so the hot path
 # joins five pieces, not eleven. The line's head for each method clients send (method quoted);
 # each status code with the keys around it; the milliseconds of a request under 10 ms, two
-# decimals (round() and a float's repr() both run the shortest-digits algorithm, which cost more
-# than the rest of the line). Anything past a table is written by request_line().
+# decimals, and for one under a second its whole milliseconds and hundredths (round() and a
+# float's repr() both run the shortest-digits algorithm, which cost more than the rest of the
+# line). Anything past a table is written by request_line().
 HEADS = {m: f'{{"lz":"request","method":{quote(m)},"path":'
          for m in ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")}
 STATUSES = {code: f',"status":{code},"ms":' for code in range(100, 600)}
 CENTS = tuple(f"{i:02d}" for i in range(100))
+NUMBERS = tuple(str(i) for i in range(1000))
 MS = tuple(f"{i}.{c}" for i in range(10) for c in CENTS)
 
 
