@@ -170,7 +170,7 @@ class Alb:
                 response.headers
             )
         else:
-            headers, more, content_type, encoded, size = single_headers(response.headers, None)
+            headers, more, content_type, encoded, size = single_headers(response.headers, False)
             result["headers"] = headers
             if more:
                 size += _more_cookies(headers, more, request)

@@ -167,8 +167,7 @@ class HttpV2:
         return request
 
     def encode(self, response: Response, request: Request, options: Options) -> dict[str, Any]:
-        cookies: list[str] = []
-        headers, _, content_type, encoded, size = single_headers(response.headers, cookies)
+        headers, cookies, content_type, encoded, size = single_headers(response.headers, True)
         body = response.body
         if body and request.method != "HEAD":
             # encode_body()'s common case inline (a type already known as text): a call less
@@ -197,8 +196,7 @@ class HttpV2:
     def prelude(self, response: Response, request: Request, options: Options) -> dict[str, Any]:
         """What goes before a streamed body: the status, the headers (repeats comma-joined), and
         Set-Cookie values in `cookies`, as in a buffered result."""
-        cookies: list[str] = []
-        headers = single_headers(response.headers, cookies)[0]
+        headers, cookies = single_headers(response.headers, True)[:2]
         prelude: dict[str, Any] = {"statusCode": response.status, "headers": headers}
         if cookies:
             prelude["cookies"] = cookies
