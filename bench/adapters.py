@@ -208,7 +208,9 @@ def wsgi_floor(app: Any, event: dict) -> Callable[[], Any]:
     from lz.adapter.wsgi import build_environ
 
     request = detect(event).parse(event, Context(), Options())
-    base = build_environ(request)
+    # Rebuilt key by key: a plain dict of the environ's size, whatever table lz's own template
+    # has (wsgi._roomy), so that the floor does not move with lz's internals.
+    base = dict(build_environ(request).items())
     body = request.body
 
     def call() -> Any:

@@ -151,10 +151,13 @@ class Source(Protocol):
     # Whether its front can stream a response (a Function URL, a REST API): then `prelude` gives
     # the JSON that goes before a streamed body (statusCode and the headers in the front's shape).
     streams: bool
+    # Whether parse() checks the event's shape itself, answering None for an event of another
+    # source (then the adapter asks the source of its last event no matches() first).
+    checks_shape: bool
 
     def matches(self, event: dict[str, Any]) -> bool: ...
 
-    def parse(self, event: dict[str, Any], context: Any, options: Options) -> Request: ...
+    def parse(self, event: dict[str, Any], context: Any, options: Options) -> Request | None: ...
 
     def encode(self, response: Response, request: Request, options: Options) -> dict[str, Any]: ...
 

@@ -38,13 +38,18 @@ def request_id(context: Any) -> str:
 
 
 # The line's pieces that recur, as ready text: a table lookup costs less than formatting a number
-# or calling the escaper. The methods clients send, already quoted; the status codes; the whole
-# milliseconds of a request under a second and their hundredths (round() and a float's repr()
-# both run the shortest-digits algorithm, which cost more than the rest of the line).
-METHODS = {m: quote(m) for m in ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")}
-STATUSES = {code: str(code) for code in range(100, 600)}
-NUMBERS = tuple(str(i) for i in range(1000))
+# or calling the escaper, and each piece carries the constant text around it, so the hot path
+# joins five pieces, not eleven. The line's head for each method clients send (method quoted);
+# each status code with the keys around it; the milliseconds of a request under 10 ms, two
+# decimals, and for one under a second its whole milliseconds and hundredths (round() and a
+# float's repr() both run the shortest-digits algorithm, which cost more than the rest of the
+# line). Anything past a table is written by request_line().
+HEADS = {m: f'{{"lz":"request","method":{quote(m)},"path":'
+         for m in ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")}
+STATUSES = {code: f',"status":{code},"ms":' for code in range(100, 600)}
 CENTS = tuple(f"{i:02d}" for i in range(100))
+NUMBERS = tuple(str(i) for i in range(1000))
+MS = tuple(f"{i}.{c}" for i in range(10) for c in CENTS)
 
 
 def milliseconds(seconds: float) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from lz.adapter import UnknownEvent, adapt
@@ -43,3 +45,48 @@ def test_websocket_event_is_not_taken_for_http() -> None:
              "body": "hi", "isBase64Encoded": False}
     with pytest.raises(UnknownEvent):
         detect(event)
+
+
+def _v2(domain: object, stage: str = "prod", version: object = "2.0") -> dict:
+    event = fixture("http_v2")
+    event["version"] = version
+    event["rawPath"] = f"/{stage}/x"
+    event["requestContext"] = {**event["requestContext"], "stage": stage, "domainName": domain}
+    return event
+
+
+# Domains an HTTP API and a Function URL event may carry, odd ones too: the adapter's parse checks
+# the shape itself and remembers the last domain it accepted (sources/http_v2.py), so an adapter
+# that switches between them must still take each for the source detect() names.
+SWITCHING = [
+    _v2("abc.execute-api.us-east-1.amazonaws.com"),
+    _v2("abcdefgh.lambda-url.us-east-1.on.aws"),
+    _v2("abc.execute-api.us-east-1.amazonaws.com"),
+    _v2("abcdefgh.lambda-url.us-east-1.on.aws"),
+    _v2("api.example.com"),
+    _v2(["x.lambda-url.y"]),
+    _v2(".lambda-url."),
+    _v2(None),
+    _v2(7),
+    _v2("abcdefgh.lambda-url.us-east-1.on.aws", version="1.0"),
+    _v2("abcdefgh.lambda-url.us-east-1.on.aws"),
+    _v2("api.example.com", version=2),
+    _v2("api.example.com"),
+]
+
+
+def test_an_adapter_switching_between_v2_and_function_url_events_follows_detect() -> None:
+    handler = adapt(wsgi_echo)
+    for event in SWITCHING + SWITCHING[::-1]:
+        try:
+            expected = detect(event).name
+        except UnknownEvent:
+            with pytest.raises(UnknownEvent):
+                handler(event, Context())
+            continue
+        result = handler(event, Context())
+        assert handler.source.name == expected, event["requestContext"]["domainName"]
+        # a named stage leaves the path on an HTTP API, never on a Function URL (no stages there)
+        seen = json.loads(result["body"])
+        assert (seen["script_name"], seen["path"]) == (
+            ("", "/prod/x") if expected == "function_url" else ("/prod", "/x"))

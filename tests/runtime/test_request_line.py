@@ -148,7 +148,10 @@ def test_a_handler_that_is_not_an_adapter_gets_the_line_from_the_runtime(capsys)
 @pytest.mark.parametrize(("method", "ticks", "ms"), [
     ("GET", (10.0, 10.00123), "1.23"),
     ("PROPFIND", (10.0, 10.00123), "1.23"),  # not in the method table: written the careful way
-    ("GET", (10.0, 11.5), "1500.00"),  # a second or more: past the number table, the careful way
+    ("GET", (10.0, 10.00999), "9.99"),  # the last entry of the table under 10 ms
+    ("GET", (10.0, 10.01), "10.00"),  # 10 ms or more: whole milliseconds and hundredths
+    ("GET", (10.0, 10.99999), "999.99"),
+    ("GET", (10.0, 11.5), "1500.00"),  # a second or more: past the tables, the careful way
 ])
 def test_the_milliseconds_are_the_adapters_own_clock(method, ticks, ms, monkeypatch, capsys) -> None:
     from lz.adapter import handler

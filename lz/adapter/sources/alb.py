@@ -114,6 +114,7 @@ class Alb:
     path_key = "path"  # the path as the front delivered it, for the request line
     limit = ALB_LIMIT
     streams = False  # ALB buffers every response
+    checks_shape = False  # parse() is only given events matches() accepted
 
     def matches(self, event: dict[str, Any]) -> bool:
         rc = event.get("requestContext")
@@ -169,7 +170,7 @@ class Alb:
                 response.headers
             )
         else:
-            headers, more, content_type, encoded, size = single_headers(response.headers, None)
+            headers, more, content_type, encoded, size = single_headers(response.headers, False)
             result["headers"] = headers
             if more:
                 size += _more_cookies(headers, more, request)

@@ -237,14 +237,15 @@ def multi_headers(
 
 
 def single_headers(
-    headers: list[tuple[str, str]], cookies: list[str] | None
-) -> tuple[dict[str, str], list[str], str | None, bool, int]:
-    """A `headers` map with repeats comma-joined; Set-Cookie values go to `cookies` when given,
-    otherwise the first stays in the map and the rest are returned as not representable. The pairs
-    are checked and sized here, as in multi_headers."""
+    headers: list[tuple[str, str]], cookies: bool
+) -> tuple[dict[str, str], list[str] | tuple[()], str | None, bool, int]:
+    """A `headers` map with repeats comma-joined, and the Set-Cookie values it cannot hold: with
+    `cookies` (HTTP API 2.0's `cookies[]`) all of them, otherwise every one after the first, which
+    stays in the map. Those come as a list, or as an empty tuple when there are none (no list made
+    for nothing on every response). The pairs are checked and sized here, as in multi_headers."""
     out: dict[str, str] = {}
     seen: dict[str, str] = {}
-    extra: list[str] = []
+    extra: list[str] | tuple[()] = ()
     content_type = None
     encoded = False
     lower = _LOWER
@@ -260,26 +261,24 @@ def single_headers(
             if value not in clean:
                 size += _checked(value)
             if lname not in seen:
-                if lname == "set-cookie" and cookies is not None:
-                    cookies.append(value)
-                    size += CACHEABLE
+                if lname != "set-cookie" or not cookies:
+                    seen[lname] = name
+                    out[name] = value
+                    if lname == "content-type":
+                        content_type = value
+                    elif lname == "content-encoding":
+                        encoded = True
                     continue
-                seen[lname] = name
-                out[name] = value
-                if lname == "content-type":
-                    content_type = value
-                elif lname == "content-encoding":
-                    encoded = True
-            elif lname == "set-cookie":
-                if cookies is not None:
-                    cookies.append(value)
-                else:
-                    extra.append(value)
-                size += CACHEABLE
-            else:
+            elif lname != "set-cookie":
                 first = seen[lname]
                 out[first] = f"{out[first]}, {value}"
                 size += CACHEABLE
+                continue
+            if extra:  # a Set-Cookie the map does not take
+                extra.append(value)
+            else:
+                extra = [value]
+            size += CACHEABLE
     except (TypeError, ValueError):
         raise bad_header(headers) from None
     if len(out) > _FEW:

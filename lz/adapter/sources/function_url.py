@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 class FunctionUrl(HttpV2):
     name = "function_url"
     has_stage = False
+    url = True
     streams = True  # in invoke mode RESPONSE_STREAM
 
     def matches(self, event: dict[str, Any]) -> bool:

@@ -40,6 +40,10 @@ class HttpV2:
     path_key = "rawPath"  # the path as the front delivered it, for the request line
     limit = LAMBDA_SYNC_LIMIT
     has_stage = True
+    url = False  # whether its domain is a Function URL's (*.lambda-url.*)
+    # parse() answers None for an event of another source, so the adapter need not ask matches()
+    # of the source it saw last (handler.py): one call per request instead of two.
+    checks_shape = True
     streams = False  # HTTP APIs buffer every response; a Function URL (this shape) can stream
 
     def matches(self, event: dict[str, Any]) -> bool:
@@ -55,17 +59,38 @@ class HttpV2:
             domain = rc.get("domainName")
         return not (type(domain) is str and ".lambda-url." in domain)
 
-    def parse(self, event: dict[str, Any], context: Any, options: Options) -> Request:
+    # The domain name of the last event found to be this source's: a function is served under one
+    # or two names, and comparing with it costs less than looking for ".lambda-url." again.
+    domain: str | None = None
+
+    def _owns(self, domain: Any) -> bool:
+        """Whether an event with this domain name (and the 2.0 shape) is this source's, as
+        matches() decides it; a text one that is is remembered (a short one: it is the client's)."""
+        if type(domain) is str and (".lambda-url." in domain) is self.url:
+            if len(domain) <= 253:  # the longest DNS name
+                self.domain = domain
+            return True
+        return False
+
+    def parse(self, event: dict[str, Any], context: Any, options: Options) -> Request | None:
+        """The Request, or None when `event` is not of this source (`matches` is false): the
+        adapter asks its last source's parse first, with no separate matches() call (see
+        handler.py), so the shape is checked here, in the lookups the parse does anyway."""
         # The hot path: plain lookups with inline type checks; the helpers only run to say what
-        # is wrong with a malformed event.
+        # is wrong with a malformed event, or (matches()) whether it is this source's at all.
         try:  # subscripts: cheaper than .get(), and every key is there in a real event
             rc = event["requestContext"]
             http = rc["http"]
+            domain = rc["domainName"]
+            if event["version"] != "2.0" or (domain != self.domain and not self._owns(domain)):
+                raise KeyError  # maybe not this source's event: matches() below decides
             method = http["method"]
             path = event["rawPath"] or "/"
             query = event["rawQueryString"] or ""
             hmap = event["headers"]
         except (KeyError, TypeError):
+            if not self.matches(event):
+                return None
             rc = event.get("requestContext")
             http = rc.get("http") if type(rc) is dict else None
             method = http.get("method") if type(http) is dict else None
@@ -142,11 +167,17 @@ class HttpV2:
         return request
 
     def encode(self, response: Response, request: Request, options: Options) -> dict[str, Any]:
-        cookies: list[str] = []
-        headers, _, content_type, encoded, size = single_headers(response.headers, cookies)
+        headers, cookies, content_type, encoded, size = single_headers(response.headers, True)
         body = response.body
         if body and request.method != "HEAD":
-            body, b64 = encode_body(body, content_type, encoded, options)
+            # encode_body()'s common case inline (a type already known as text): a call less
+            if not encoded and options.text_cache.get(content_type):
+                try:
+                    body, b64 = body.decode("utf-8"), False
+                except UnicodeDecodeError:
+                    body, b64 = encode_body(body, content_type, encoded, options)
+            else:
+                body, b64 = encode_body(body, content_type, encoded, options)
         else:
             body, b64 = "", False
         result: dict[str, Any] = {
@@ -165,8 +196,7 @@ class HttpV2:
     def prelude(self, response: Response, request: Request, options: Options) -> dict[str, Any]:
         """What goes before a streamed body: the status, the headers (repeats comma-joined), and
         Set-Cookie values in `cookies`, as in a buffered result."""
-        cookies: list[str] = []
-        headers = single_headers(response.headers, cookies)[0]
+        headers, cookies = single_headers(response.headers, True)[:2]
         prelude: dict[str, Any] = {"statusCode": response.status, "headers": headers}
         if cookies:
             prelude["cookies"] = cookies

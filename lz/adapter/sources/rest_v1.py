@@ -43,6 +43,7 @@ class RestV1:
     path_key = "path"  # the path as the front delivered it, for the request line
     limit = LAMBDA_SYNC_LIMIT
     streams = True  # a REST API integration in response transfer mode STREAM
+    checks_shape = False  # parse() is only given events matches() accepted
 
     def matches(self, event: dict[str, Any]) -> bool:
         if "httpMethod" not in event:
