@@ -10,6 +10,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from tests.cli.conftest import REGION as MOTO_REGION
 from tests.cli.conftest import ROOT
 
 ACCOUNT = "123456789012"
@@ -94,3 +95,18 @@ def resolve(value: Any, account: str = ACCOUNT, region: str = REGION) -> Any:
 
 def of_type(document: dict, kind: str) -> dict[str, dict]:
     return {k: r for k, r in document["Resources"].items() if r["Type"] == kind}
+
+
+# What the CloudFormation engine's tests share: the stack lz names for project "proj", stage "dev",
+# a one-line WSGI app, and a boto3 client of the moto server the fixtures started.
+STACK = "proj-dev"
+APP = '''def app(environ, start_response):
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return [b"hello"]
+'''
+
+
+def stack_client(service: str):
+    import boto3
+
+    return boto3.client(service, region_name=MOTO_REGION)

@@ -12,21 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.cli.cfn_support import APP, STACK, stack_client as _client
 from tests.cli.conftest import REGION, lz, make_project
 
 pytest.importorskip("moto.server")
 pytestmark = pytest.mark.slow
-STACK = "proj-dev"
-APP = '''def app(environ, start_response):
-    start_response("200 OK", [("Content-Type", "text/plain")])
-    return [b"hello"]
-'''
-
-
-def _client(service: str):
-    import boto3
-
-    return boto3.client(service, region_name=REGION)
 
 
 @pytest.fixture
