@@ -16,6 +16,21 @@ def cache_root() -> Path:
     return Path(base).expanduser().absolute()
 
 
+def project_file(root: Path, relative: str, cache_folder: str, cache_name: str) -> Path:
+    """`root/relative` (its folder made), or, when the project cannot be written to (a read-only
+    checkout, a container), `cache_folder/<digest of root>-cache_name` in lz's cache: one place
+    per project either way."""
+    import hashlib
+
+    local = root / relative
+    try:
+        local.parent.mkdir(parents=True, exist_ok=True)
+        return local
+    except OSError:
+        digest = hashlib.sha256(str(root).encode()).hexdigest()[:16]
+        return cache_root() / cache_folder / f"{digest}-{cache_name}"
+
+
 def uv_path() -> str | None:
     """The uv binary: on PATH, beside this Python (a venv's bin/), or the one the uv package ships."""
     found = shutil.which("uv")

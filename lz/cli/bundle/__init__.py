@@ -3,8 +3,6 @@ deterministic zip whose entry point is lz_handler.handler."""
 
 from __future__ import annotations
 
-import hashlib
-import os
 import tempfile
 import threading
 import time
@@ -14,7 +12,7 @@ from pathlib import Path
 from typing import Callable
 
 from ...runtime import wrapper
-from ..paths import cache_root
+from ..paths import project_file
 from ..registry import RegistryError, declarations, scan
 from ..settings import Stage
 from . import archive, deps
@@ -59,13 +57,7 @@ def stage_lock(stage: Stage) -> Path:
     """The lock file of a stage's builds: in the project's .lz/, or in lz's cache when the project
     cannot be written to. Deploy may hold it too (files.locked) around its build and apply: the
     same thread takes it again for free."""
-    local = stage.root / ".lz" / f"{stage.name}.lock"
-    try:
-        local.parent.mkdir(parents=True, exist_ok=True)
-        return local
-    except OSError:
-        digest = hashlib.sha256(str(stage.root).encode()).hexdigest()[:16]
-        return Path(os.path.abspath(cache_root())) / "locks" / f"{digest}-{stage.name}.lock"
+    return project_file(stage.root, f".lz/{stage.name}.lock", "locks", f"{stage.name}.lock")
 
 
 def build(

@@ -17,7 +17,6 @@ is what the function's Django would find; the project's own STATIC_ROOT is never
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -31,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from ...adapter.codec import LAMBDA_SYNC_LIMIT
-from ..paths import cache_root
+from ..paths import project_file
 from .errors import BuildError
 
 FOLDER = "lz_static"  # lz.adapter.static.FOLDER: the folder's name in the bundle
@@ -83,13 +82,7 @@ def settings_module(stage: Any, files: dict[str, Path]) -> str | None:
 def folder_for(stage: Any) -> Path:
     """Where a stage's collected files live between build and deploy: the project's .lz/static/STAGE/
     (or lz's cache when the project cannot be written to)."""
-    local = stage.root / ".lz" / "static" / stage.name
-    try:
-        local.parent.mkdir(parents=True, exist_ok=True)
-        return local
-    except OSError:
-        digest = hashlib.sha256(str(stage.root).encode()).hexdigest()[:16]
-        return Path(os.path.abspath(cache_root())) / "static" / f"{digest}-{stage.name}"
+    return project_file(stage.root, f".lz/static/{stage.name}", "static", stage.name)
 
 
 def wanted(stage: Any, files: dict[str, Path]) -> str | None:
