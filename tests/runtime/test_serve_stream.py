@@ -164,9 +164,14 @@ def test_a_client_that_leaves_stops_the_generator(flask_server) -> None:
         assert response.readline().startswith(b"line ")
     response.close()  # the client goes away mid-stream
     deadline = time.monotonic() + 15
-    while not (marks / "closed").exists() and time.monotonic() < deadline:
+    mark = marks / "closed"
+
+    def closed() -> str:  # the app creates the file, then writes it: wait for the text itself
+        return mark.read_text() if mark.exists() else ""
+
+    while closed() != "closed" and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert (marks / "closed").read_text() == "closed"
+    assert closed() == "closed"
 
 
 def test_an_error_after_the_first_byte_cuts_the_body_off(flask_server) -> None:
