@@ -99,7 +99,7 @@ def upload(aws: Aws, want: Desired) -> Code:
     uploaded once per content."""
     if not code_bucket._exists(aws, want.bucket):
         code_bucket.apply(aws, Step(code_bucket.KIND, want.bucket, "create", "code bucket"), want)
-    function.upload_code(aws, want)
+    code_bucket.upload_code(aws, want)
     return Code(bucket=want.bucket, key=want.code_key)
 
 

@@ -94,3 +94,18 @@ def delete(aws: Aws, step: Step) -> str:
     others = [s for s in _stages_in(aws, step.name) if f"{s}/" != prefix]
     return (f"emptied this stage's {what} from bucket {step.name} (kept: shared with other stages: "
             f"{', '.join(others) or 'other objects'})")
+
+
+def upload_code(aws: Aws, want: Desired) -> None:
+    """Put the bundle at s3://bucket/code_key unless it is there (an interrupted run, or the same
+    build deployed before: the key names the content). CloudFormation's engine uses it too."""
+    s3 = aws.client("s3")
+    try:
+        s3.head_object(Bucket=want.bucket, Key=want.code_key)
+    except Exception as exc:
+        if getattr(exc, "response", {}).get("Error", {}).get("Code") not in ("404", "NoSuchKey", "NotFound"):
+            with aws.explain(f"checking s3://{want.bucket}/{want.code_key}"):
+                raise
+        with aws.explain(f"uploading the bundle to s3://{want.bucket}/{want.code_key}"):
+            s3.upload_file(str(want.zip_path), want.bucket, want.code_key,
+                           ExtraArgs={"ServerSideEncryption": "AES256"})

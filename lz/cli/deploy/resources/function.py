@@ -17,6 +17,7 @@ from __future__ import annotations
 from ...aws import Aws, AwsError, error_code, not_found
 from ..models import ALIAS, Desired, function_name
 from ..steps import Step
+from . import bucket
 
 KIND = "function"
 AFTER = ("role", "logs", "bucket", "static")  # a role to assume, retention from the first line,
@@ -308,27 +309,12 @@ def settled(aws: Aws, name: str, config: dict | None = None) -> dict:
         config = None
 
 
-def upload_code(aws: Aws, want: Desired) -> None:
-    """Put the bundle at s3://bucket/code_key unless it is there (an interrupted run, or the same
-    build deployed before: the key names the content). CloudFormation's engine uses it too."""
-    s3 = aws.client("s3")
-    try:
-        s3.head_object(Bucket=want.bucket, Key=want.code_key)
-    except Exception as exc:
-        if getattr(exc, "response", {}).get("Error", {}).get("Code") not in ("404", "NoSuchKey", "NotFound"):
-            with aws.explain(f"checking s3://{want.bucket}/{want.code_key}"):
-                raise
-        with aws.explain(f"uploading the bundle to s3://{want.bucket}/{want.code_key}"):
-            s3.upload_file(str(want.zip_path), want.bucket, want.code_key,
-                           ExtraArgs={"ServerSideEncryption": "AES256"})
-
-
 def _code(aws: Aws, want: Desired) -> dict:
     """The Code argument: the zip itself, or (above 50 MB) the object uploaded to the project's
     bucket, put there first unless an earlier, interrupted run already did."""
     if not want.via_s3:
         return {"ZipFile": want.zip_path.read_bytes()}
-    upload_code(aws, want)
+    bucket.upload_code(aws, want)
     return {"S3Bucket": want.bucket, "S3Key": want.code_key}
 
 
