@@ -155,10 +155,7 @@ def _plan_rest(aws: Aws, want: Desired) -> list[Step]:
     api = rest_api._find(aws, want.name, want.project, want.stage)
     plans = usage_plans(aws, want.project, want.stage)
     steps = []
-    if api is None:
-        if keys:
-            steps.append(Step(KIND, want.name, "update", "ANY methods require an API key", {"part": "methods"}))
-    else:
+    if api is not None:  # a REST API made by this deploy gets its methods as `auth` says (rest_api.py)
         client = aws.client("apigateway")
         with aws.explain(f"reading the methods and stage of REST API {want.name}"):
             required = _method_key_required(aws, api["id"])

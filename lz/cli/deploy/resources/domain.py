@@ -137,17 +137,24 @@ def all_targets(aws: Aws, project: str, stage: str) -> list[tuple[str, tuple[str
     return [(name, t) for name, t in found if t]
 
 
-def _mapping_ok(aws: Aws, want: Desired) -> bool:
+def _mapping_action(aws: Aws, want: Desired) -> str | None:
+    """None when the domain maps exactly its base path to this stage; else "create" when it has no
+    mapping yet (a domain made by an interrupted deploy), "update" when it maps something else."""
     name, base = want.domain["name"], _base(want)
     if want.http == "http_api":
         api = http_api._find(aws, want.name, want.project, want.stage)
         items = aws.client("apigatewayv2").get_api_mappings(DomainName=name).get("Items", [])
-        return bool(api) and [(m.get("ApiMappingKey") or "", m["ApiId"], m["Stage"]) for m in items] == \
-            [(base, api["ApiId"], "$default")]
-    api = rest_api._find(aws, want.name, want.project, want.stage)
-    items = aws.client("apigateway").get_base_path_mappings(domainName=name).get("items", [])
-    return bool(api) and [(m.get("basePath") if m.get("basePath") != "(none)" else "", m["restApiId"], m.get("stage"))
-                          for m in items] == [(base, api["id"], want.stage)]
+        found = [(m.get("ApiMappingKey") or "", m["ApiId"], m["Stage"]) for m in items]
+        wanted = [(base, api["ApiId"], "$default")] if api else None
+    else:
+        api = rest_api._find(aws, want.name, want.project, want.stage)
+        items = aws.client("apigateway").get_base_path_mappings(domainName=name).get("items", [])
+        found = [(m.get("basePath") if m.get("basePath") != "(none)" else "", m["restApiId"], m.get("stage"))
+                 for m in items]
+        wanted = [(base, api["id"], want.stage)] if api else None
+    if found and found == wanted:
+        return None
+    return "update" if found else "create"
 
 
 def plan(aws: Aws, want: Desired) -> list[Step]:
@@ -171,8 +178,9 @@ def plan(aws: Aws, want: Desired) -> list[Step]:
     if cert and _cert_of(found) != cert:
         steps.append(Step(KIND, name, "update", "use the stage's certificate", {"part": "certificate"}))
     with aws.explain(f"reading the mappings of {name}"):
-        if not _mapping_ok(aws, want):
-            steps.append(Step(KIND, name, "update", f"{kind}: {where} -> this stage", {"part": "mapping"}))
+        action = _mapping_action(aws, want)
+    if action:
+        steps.append(Step(KIND, name, action, f"{kind}: {where} -> this stage", {"part": "mapping"}))
     return steps
 
 
