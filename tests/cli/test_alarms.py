@@ -10,6 +10,8 @@ import pytest
 
 from tests.cli.conftest import REGION, lz, make_project
 
+pytestmark = pytest.mark.slow  # deploys against moto
+
 NAME = "proj-dev"
 APP = "def app(environ, start_response):\n    start_response('200 OK', [])\n    return [b'ok']\n"
 TOPIC = f"arn:aws:sns:{REGION}:123456789012:{NAME}-alarms"

@@ -27,6 +27,7 @@ def test_package_names_a_missing_attribute_before_resolving_dependencies(lz_env,
     assert "lz-no-such-package" not in result.stderr and not out.exists()
 
 
+@pytest.mark.slow
 def test_deploy_stops_on_a_missing_attribute_before_any_aws_call(aws_env, tmp_path: Path) -> None:
     import boto3
 

@@ -122,6 +122,7 @@ def test_a_base_that_lz_did_not_write_is_refused_with_a_reason(tmp_path: Path) -
         ZipWriter(tmp_path / "out2.zip", base=tmp_path / "short.zip")
 
 
+@pytest.mark.slow
 def test_zip64_end_records_from_65535_entries_and_appending_to_such_an_archive(tmp_path: Path) -> None:
     many = tmp_path / "many.zip"
     with ZipWriter(many) as out:

@@ -19,6 +19,8 @@ import pytest
 
 from tests.cli.conftest import REGION, ROOT, lz, make_project
 
+pytestmark = pytest.mark.slow  # deploys against moto
+
 NAME = "proj-dev"
 APP = "def app(environ, start_response):\n    start_response('200 OK', [])\n    return [b'v%d']\n"
 

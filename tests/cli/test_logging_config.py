@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from lz.cli.tail.fetch import LogEvent
 from lz.cli.tail.fold import Folder
 from tests.cli.conftest import REGION, lz, make_project
@@ -29,6 +31,7 @@ def _deploy(env, project: Path, **settings) -> str:
     return result.stdout + result.stderr
 
 
+@pytest.mark.slow  # deploys against moto
 def test_log_settings_reach_the_function_and_converge(aws_env, moto_keeps_logging_config, tmp_path: Path) -> None:
     """Levels apply to JSON logs only, and SystemLogLevel has DEBUG, INFO and WARN ("Configuring
     advanced logging controls for Lambda functions", Lambda guide,

@@ -11,6 +11,8 @@ import pytest
 
 from tests.cli.conftest import REGION, lz, make_project
 
+pytestmark = pytest.mark.slow  # deploys against moto
+
 NAME = "proj-dev"
 APP = "def app(environ, start_response):\n    start_response('200 OK', [])\n    return [b'ok']\n"
 ALIAS = [{"Name": "FunctionName", "Value": NAME}, {"Name": "Resource", "Value": f"{NAME}:live"}]

@@ -13,6 +13,8 @@ import pytest
 from tests.builders import make
 from tests.cli.conftest import REGION, lz, make_project, need_python
 
+pytestmark = pytest.mark.slow  # deploys against moto
+
 NAME = "proj-dev"
 APP = '''import json, os
 

@@ -73,12 +73,14 @@ def variant(request, tmp_path: Path) -> Path:
     return project(tmp_path, base, changes, files)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fmt", ["cloudformation", "sam"])
 def test_every_variant_passes_cfn_lint(variant: Path, fmt: str) -> None:
     rendered = render(variant, fmt=fmt, local=fmt == "sam")
     assert lint(rendered.document) == []
 
 
+@pytest.mark.slow
 def test_a_local_zip_in_plain_cloudformation_is_for_aws_cloudformation_package(tmp_path: Path) -> None:
     """Code as a path string is what `aws cloudformation package` uploads; cfn-lint says only that."""
     root = project(tmp_path, "example_flask")
@@ -170,6 +172,7 @@ def test_a_code_or_configuration_change_publishes_a_new_version(tmp_path: Path) 
     assert next(iter(after.values()))["DeletionPolicy"] == "Retain"  # lz rollback needs old versions
 
 
+@pytest.mark.slow
 def test_lz_template_command_writes_the_file_and_says_what_is_not_in_it(lz_env, tmp_path: Path) -> None:
     root = project(tmp_path, "example_flask")
     out = tmp_path / "out" / "template.yaml"

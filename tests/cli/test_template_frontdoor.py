@@ -49,6 +49,7 @@ def _root(tmp_path, name):
     return project(tmp_path, "example_flask", changes, files)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fmt", ["cloudformation", "sam"])
 @pytest.mark.parametrize("name", sorted(VARIANTS))
 def test_every_front_door_variant_passes_cfn_lint(tmp_path, name: str, fmt: str) -> None:
