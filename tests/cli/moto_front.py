@@ -10,6 +10,9 @@
 - DomainNameConfiguration's ApiGatewayDomainName and HostedZoneId (the target of alias records),
   which AWS returns for every domain name ("DomainNameConfiguration", same reference,
   https://docs.aws.amazon.com/apigatewayv2/latest/api-reference/domainnames-domainname.html).
+- GetAuthorizers (apigatewayv2): the API's authorizers, as AWS lists them ("GetAuthorizers", API
+  Gateway v2 API reference, https://docs.aws.amazon.com/apigatewayv2/latest/api-reference/apis-apiid-authorizers.html);
+  moto 5.2 has GetAuthorizer but not the list.
 
 boto3 still talks HTTP to the server; nothing on the client side is stubbed.
 """
@@ -36,6 +39,10 @@ def extend() -> None:
             stage.default_route_settings = {**stage.default_route_settings, **body["defaultRouteSettings"]}
         return 200, {}, json.dumps(stage.to_json())
 
+    def get_authorizers(self):  # noqa: ANN001, ANN202
+        api = self.apigatewayv2_backend.get_api(self.path.split("/")[-2])
+        return 200, {}, json.dumps({"items": [a.to_json() for a in api.authorizers.values()]})
+
     original = models.DomainName.to_json
 
     def to_json(self):  # noqa: ANN001, ANN202
@@ -56,5 +63,6 @@ def extend() -> None:
 
     v1_models.APIGatewayBackend.get_base_path_mappings = get_base_path_mappings
     responses.ApiGatewayV2Response.update_stage = update_stage
+    responses.ApiGatewayV2Response.get_authorizers = get_authorizers
     models.DomainName.to_json = to_json
     responses.ApiGatewayV2Response.lz_front = True

@@ -119,6 +119,7 @@ def test_from_scratch_with_a_zone_http_api_jwt_throttle_and_removal(front_env, p
     assert {s.reason for s in changed.steps} == {"every route: auth JWT -> AWS_IAM", "throttle 5/s, burst 10"}
     [route] = v2.get_routes(ApiId=api["ApiId"])["Items"]
     assert route["AuthorizationType"] == "AWS_IAM"
+    assert v2.get_authorizers(ApiId=api["ApiId"])["Items"] == []  # the JWT authorizer went with its use
     assert v2.get_stages(ApiId=api["ApiId"])["Items"][0]["DefaultRouteSettings"]["ThrottlingRateLimit"] == 5
     assert run(project).steps == []
 
@@ -129,6 +130,26 @@ def test_from_scratch_with_a_zone_http_api_jwt_throttle_and_removal(front_env, p
     assert set(records(zone_id)) == {("example.com.", "NS"), ("example.com.", "SOA")}
     assert run(project).steps == []
     assert ".execute-api." in run(project).url
+
+
+def test_a_jwt_authorizer_left_unattached_by_an_interruption_is_reused_not_doubled(front_env, project: Path) -> None:
+    """A deploy stopped between creating the JWT authorizer and attaching it to the route leaves an
+    authorizer named lz-jwt that no route uses (made here with boto3, as that deploy would have):
+    the next deploy attaches that one, and the API never holds two."""
+    from lz.cli.deploy.resources.access import AUTHORIZER
+
+    run(project)
+    api_id = http_api()["ApiId"]
+    v2 = client("apigatewayv2")
+    left = v2.create_authorizer(ApiId=api_id, AuthorizerType="JWT", Name=AUTHORIZER,
+                                IdentitySource=["$request.header.Authorization"],
+                                JwtConfiguration={"Issuer": "https://old.example.com", "Audience": ["old"]})
+    run(project, auth=JWT)
+    [route] = v2.get_routes(ApiId=api_id)["Items"]
+    [authorizer] = v2.get_authorizers(ApiId=api_id)["Items"]
+    assert route["AuthorizationType"] == "JWT" and route["AuthorizerId"] == left["AuthorizerId"]
+    assert authorizer["JwtConfiguration"] == {"Issuer": JWT["jwt"]["issuer"], "Audience": ["client"]}
+    assert run(project).steps == []
 
 
 def test_undeploy_removes_what_lz_made_and_keeps_the_zone_and_a_given_certificate(front_env, project: Path) -> None:

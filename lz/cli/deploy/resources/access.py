@@ -104,22 +104,27 @@ def _apply_http(aws: Aws, step: Step, want: Desired) -> None:
         return
     route = next(r for r in client.get_routes(ApiId=api_id).get("Items", []) if r.get("RouteKey") == "$default")
     old = route.get("AuthorizerId") if route.get("AuthorizationType") == "JWT" else None
+    # lz's authorizers of this API by name: one a deploy made but was stopped before attaching it
+    # is reused (or deleted), never left behind for good
+    named = [a["AuthorizerId"] for a in client.get_authorizers(ApiId=api_id).get("Items", [])
+             if a.get("Name") == AUTHORIZER]
     jwt = _jwt(want)
+    authorizer = None
     if jwt:
         config = {"AuthorizerType": "JWT", "IdentitySource": ["$request.header.Authorization"],
                   "JwtConfiguration": jwt, "Name": AUTHORIZER}
-        if old:
-            client.update_authorizer(ApiId=api_id, AuthorizerId=old, **config)
-            authorizer = old
+        authorizer = old or (named[0] if named else None)
+        if authorizer:
+            client.update_authorizer(ApiId=api_id, AuthorizerId=authorizer, **config)
         else:
             authorizer = client.create_authorizer(ApiId=api_id, **config)["AuthorizerId"]
         client.update_route(ApiId=api_id, RouteId=route["RouteId"], AuthorizationType="JWT",
                             AuthorizerId=authorizer)
-        return
-    client.update_route(ApiId=api_id, RouteId=route["RouteId"], AuthorizationType=_route_auth(want))
-    if old:  # lz's authorizer, now used by no route
+    else:
+        client.update_route(ApiId=api_id, RouteId=route["RouteId"], AuthorizationType=_route_auth(want))
+    for unused in {*named, *([old] if old else [])} - {authorizer}:  # lz's, now used by no route
         try:
-            client.delete_authorizer(ApiId=api_id, AuthorizerId=old)
+            client.delete_authorizer(ApiId=api_id, AuthorizerId=unused)
         except Exception as exc:
             if not not_found(exc):
                 raise
