@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .pysource import parsed
+
 DECORATORS = ("schedule", "task", "command", "on_s3", "on_sqs", "on_sns", "workflow")
 
 
@@ -134,11 +136,8 @@ def scan(files: list[tuple[str, Path]]) -> Registry:
     for rel, path in files:
         if not rel.endswith(".py"):
             continue
-        try:
-            tree = ast.parse(path.read_text(encoding="utf-8", errors="replace"), rel)
-        except SyntaxError:
-            continue
-        if not _mentions_a_decorator(tree):
+        tree = parsed(rel, path)
+        if tree is None or not _mentions_a_decorator(tree):
             continue
         module = _module_name(rel)
         scopes: list[tuple[str, list[ast.stmt]]] = [("", tree.body)]

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from ..aws import AwsError
+from ..pysource import parsed
 from ..settings_keys import WORKFLOW_LOGGING, WORKFLOW_TYPES
 
 ROLE_SUFFIX = "-states"
@@ -191,9 +192,8 @@ def workflow_only_tasks(files: list[tuple[str, Path]], compiled: list) -> frozen
     for rel, path in files:
         if not rel.endswith(".py"):
             continue
-        try:
-            tree = ast.parse(path.read_text(encoding="utf-8", errors="replace"), rel)
-        except SyntaxError:
+        tree = parsed(rel, path)
+        if tree is None:
             return frozenset()  # cannot tell: grant as before
         stack: list[ast.AST] = [tree]
         while stack:

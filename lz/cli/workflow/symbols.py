@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..pysource import parsed
 from ..registry import _decorator_name, _module_name, scan
 from .errors import CompileError
 
@@ -75,13 +76,7 @@ class Project:
     def tree(self, module: str) -> ast.Module | None:
         if module not in self._trees:
             found = self.paths.get(module)
-            tree = None
-            if found is not None:
-                try:
-                    tree = ast.parse(found[1].read_text(encoding="utf-8", errors="replace"), found[0])
-                except SyntaxError:
-                    tree = None
-            self._trees[module] = tree
+            self._trees[module] = parsed(*found) if found is not None else None
         return self._trees[module]
 
     def rel(self, module: str) -> str:
