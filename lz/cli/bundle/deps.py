@@ -183,6 +183,12 @@ def _package_sizes(entries: dict[str, int]) -> dict[str, int]:
     return sizes
 
 
+def _top(arcname: str) -> str:
+    """The bytecode cache's group of a dependency's source: its top-level package (or module), so
+    that each wheel's bytecode is one cache entry."""
+    return arcname.split("/", 1)[0]
+
+
 def _zip_site(site: Path, python: str | None, keep_sources: bool, jobs: int, zip_path: Path,
               left_out: list[str]) -> dict[str, int]:
     """Compile the site's sources and zip it all, at once: the other files are compressed while
@@ -196,7 +202,8 @@ def _zip_site(site: Path, python: str | None, keep_sources: bool, jobs: int, zip
         if python is not None:
             target = interpreter(python)
             compiled = compile_sources(sources, target, lambda _, pyc, data: packer.data(pyc, data),
-                                       legacy=not keep_sources, jobs=jobs, cache=BytecodeCache(target))
+                                       legacy=not keep_sources, jobs=jobs, cache=BytecodeCache(target),
+                                       group=_top)
             if not keep_sources:
                 failed = set(compiled.failed)
                 shipped = [(arcname, path) for arcname, path in sources if arcname in failed]
