@@ -33,14 +33,14 @@ from typing import Callable
 
 from ..paths import cache_root, uv_path
 from . import archive
-from .compile import compile_sources, interpreter
+from .compile import Interpreter, compile_sources, interpreter
 from .files import locked, replacing, tell_stderr, write_atomic
 from .pycache import BytecodeCache
 from .reqnames import installed_names, requirement_names, self_lines, without_self
-from .striptests import strip_tests
+from .striptests import test_folders, unneeded
 from .target import Target
 
-FORMAT = "4"  # bump when the layout of cached deps changes (4: lz's own zip writer, levels per kind)
+FORMAT = "5"  # bump when the layout of cached deps changes (4: lz's own zip writer, levels per kind; 5: .so at 3)
 RUNTIME_PROVIDED = ("boto3", "botocore", "s3transfer")  # the Lambda Python runtime ships these
 
 
@@ -190,26 +190,76 @@ def _top(arcname: str) -> str:
 
 
 def _zip_site(site: Path, python: str | None, keep_sources: bool, jobs: int, zip_path: Path,
-              left_out: list[str]) -> dict[str, int]:
+              candidates: dict[str, Path]) -> tuple[dict[str, int], list[str]]:
     """Compile the site's sources and zip it all, at once: the other files are compressed while
-    the workers compile, and each .pyc as soon as it exists. The folders `left_out` (the
-    dependencies' tests) are not entered. The entries' unzipped sizes."""
-    files = archive.tree(site, skip=left_out)
-    sources = [(arcname, path) for arcname, path in files if arcname.endswith(".py")]
-    with archive.Packer(jobs) as packer:
-        packer.files((arcname, path) for arcname, path in files if not arcname.endswith(".py"))
-        shipped = sources
-        if python is not None:
-            target = interpreter(python)
-            compiled = compile_sources(sources, target, lambda _, pyc, data: packer.data(pyc, data),
-                                       legacy=not keep_sources, jobs=jobs, cache=BytecodeCache(target),
-                                       group=_top)
-            if not keep_sources:
-                failed = set(compiled.failed)
-                shipped = [(arcname, path) for arcname, path in sources if arcname in failed]
-        packer.files(shipped)
+    the workers compile, and each .pyc as soon as it exists. The dependencies' test folders are
+    not entered; which of them can be left out (striptests, reading every ordinary source) is
+    decided on this thread while the workers compile everything outside them, and the few kept
+    are added after. `candidates`: striptests.test_folders. The entries' unzipped sizes, and the
+    test folders left out."""
+    maybe = sorted(folder.relative_to(site).as_posix() for folder in candidates.values())
+    target = interpreter(python) if python is not None else None
+    with archive.Packer(jobs) as packer, _Compiler(target, packer, keep_sources, jobs) as compiler:
+        compiler.add(archive.tree(site, skip=maybe))
+        left_out = unneeded(site, candidates)
+        for folder in sorted(set(maybe) - set(left_out)):
+            compiler.add(archive.tree(site / folder, prefix=folder + "/"))
+        compiler.finish()
         with replacing(zip_path) as staged:
-            return packer.write(staged)
+            return packer.write(staged), left_out
+
+
+class _Compiler:
+    """Files handed to the packer as they come: the sources compiled (on a thread of their own
+    when the build may use more than one, so the caller goes on meanwhile), the rest compressed.
+    `finish` waits for the compiles and adds the sources that ship as they are."""
+
+    def __init__(self, target: Interpreter | None, packer: archive.Packer, keep_sources: bool, jobs: int) -> None:
+        self.target, self.packer, self.keep_sources, self.jobs = target, packer, keep_sources, jobs
+        self.threads: list[threading.Thread] = []
+        self.shipped: list[tuple[str, Path]] = []  # sources that ship as source
+        self.errors: list[BaseException] = []
+
+    def add(self, files: list[tuple[str, Path]]) -> None:
+        sources = [(arcname, path) for arcname, path in files if arcname.endswith(".py")]
+        self.packer.files((arcname, path) for arcname, path in files if not arcname.endswith(".py"))
+        if self.target is None or self.keep_sources:
+            self.shipped += sources
+        if self.target is None or not sources:
+            return
+        if self.jobs == 1:
+            self._compile(sources)
+            return
+        thread = threading.Thread(target=self._compile, args=(sources,), name="lz-compile-deps", daemon=True)
+        self.threads.append(thread)
+        thread.start()
+
+    def _compile(self, sources: list[tuple[str, Path]]) -> None:
+        try:
+            compiled = compile_sources(sources, self.target, lambda _, pyc, data: self.packer.data(pyc, data),
+                                       legacy=not self.keep_sources, jobs=self.jobs,
+                                       cache=BytecodeCache(self.target), group=_top)
+        except BaseException as exc:  # noqa: BLE001 - raised on the caller's thread by finish()
+            self.errors.append(exc)
+            return
+        if not self.keep_sources:
+            failed = set(compiled.failed)
+            self.shipped += [(arcname, path) for arcname, path in sources if arcname in failed]
+
+    def finish(self) -> None:
+        for thread in self.threads:
+            thread.join()
+        self.threads = []
+        if self.errors:
+            raise self.errors[0]
+        self.packer.files(self.shipped)
+
+    def __enter__(self) -> _Compiler:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        for thread in self.threads:  # an error on the caller's thread: no worker outlives the build
+            thread.join()
 
 
 def _cache_entry(key: str) -> Path:
@@ -325,11 +375,12 @@ def _install(root: Path, req: Path | None, target: Target, keep_boto3: bool, bui
         (site / ".lock").unlink(missing_ok=True)  # uv's lock file for --target installs
         if not keep_boto3:
             _strip_runtime_provided(site)
-        stripped = [] if "*" in keep_tests else strip_tests(site, keep_tests, remove=False)
+        candidates = {} if "*" in keep_tests else test_folders(site, keep_tests)  # reads RECORD files
         for record in site.glob("*.dist-info/RECORD"):
             record.unlink()  # lists the sources and hashes of files no longer shipped as such
         phase("strip")
-        packages = _package_sizes(_zip_site(site, python, keep_sources, jobs, zip_path, stripped))
+        sizes, stripped = _zip_site(site, python, keep_sources, jobs, zip_path, candidates)
+        packages = _package_sizes(sizes)
         phase("compile+zip")
         write_atomic(manifest_path, json.dumps({
             "packages": packages, "requirements": str(req), "named": sorted(named),
