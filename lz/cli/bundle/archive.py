@@ -170,14 +170,28 @@ def write(zip_path: Path, files: Iterable[tuple[str, Path]], base: Path | None =
 
 def tree(root: Path, prefix: str = "", skip: Iterable[str] = ()) -> list[tuple[str, Path]]:
     """Every file under `root` as (arcname, path); arcnames use '/' and carry `prefix`. The
-    folders in `skip` (paths relative to `root`, with '/') are not entered."""
-    out = []
-    left_out = {os.path.join(root, *folder.split("/")) for folder in skip}
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames.sort()
-        if left_out:
-            dirnames[:] = [d for d in dirnames if os.path.join(dirpath, d) not in left_out]
-        for name in filenames:
-            path = Path(dirpath, name)
-            out.append((prefix + path.relative_to(root).as_posix(), path))
+    folders in `skip` (paths relative to `root`, with '/') are not entered. As os.walk lists
+    them (a link to a folder is not followed), with names joined as strings: a heavy app's site
+    has thousands of files, and building each path through pathlib cost a tenth of a second."""
+    out: list[tuple[str, Path]] = []
+    left_out = set(skip)
+
+    def walk(folder: str, relative: str) -> None:
+        try:
+            with os.scandir(folder) as listing:
+                entries = sorted(listing, key=lambda entry: entry.name)
+        except OSError:
+            return  # as os.walk: a folder that cannot be listed is passed over
+        for entry in entries:
+            name = relative + entry.name
+            try:
+                is_folder = entry.is_dir()
+            except OSError:
+                is_folder = False
+            if not is_folder:
+                out.append((prefix + name, Path(entry.path)))
+            elif name not in left_out and not entry.is_symlink():
+                walk(entry.path, name + "/")
+
+    walk(os.fspath(root), "")
     return out
