@@ -6,7 +6,8 @@ every cold start. The .pyc files are hash-based and unchecked: valid whatever th
 
 Compiling is most of a cold build of a heavy app, so:
 - sources that were compiled before come from the bytecode cache (pycache.py), keyed by their
-  content, where they will sit in the bundle and the interpreter; a warm build compiles nothing
+  content, where they will sit in the bundle and the interpreter (a dependency's, one entry per
+  top-level package: `group`); a warm build compiles nothing
   that did not change (lz's own runtime, unchanged modules of the app), and neither does a build
   whose requirements changed for the packages that stayed the same;
 - the rest is shared among several worker processes of the target interpreter, balanced by size,

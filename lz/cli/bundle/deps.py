@@ -7,10 +7,11 @@ downloaded, compiled or compressed again. The dependencies' own test folders are
 (striptests).
 
 Building an entry is one pass over the installed files: the workers compile the sources (those
-compiled before come from the bytecode cache, so new requirements recompile only the wheels that
-changed) while threads compress everything else, then each .pyc as it arrives (archive, compile).
-The dependencies' test folders are not entered (striptests only chooses them); the install folder
-goes as a whole afterwards, on a thread.
+compiled before come from the bytecode cache, one entry per top-level package, so new
+requirements recompile only the wheels that changed) while threads compress everything else,
+then each .pyc as it arrives (archive, compile). The dependencies' test folders are not entered:
+striptests chooses which can go while the workers compile everything outside them, and the ones
+kept follow. The install folder goes as a whole afterwards, on a thread.
 
 The cache (LZ_CACHE_DIR, default ~/.cache/lz) is shared by every build on the machine: each entry
 is resolved under a lock by one process at a time and its files are replaced atomically (files).
@@ -33,11 +34,10 @@ from typing import Callable
 
 from ..paths import cache_root, uv_path
 from . import archive
-from .compile import Interpreter, compile_sources, interpreter
-from .files import locked, replacing, tell_stderr, write_atomic
-from .pycache import BytecodeCache
+from .files import locked, tell_stderr, write_atomic
 from .reqnames import installed_names, requirement_names, self_lines, without_self
-from .striptests import test_folders, unneeded
+from .sitezip import zip_site
+from .striptests import test_folders
 from .target import Target
 
 FORMAT = "5"  # bump when the layout of cached deps changes (4: lz's own zip writer, levels per kind; 5: .so at 3)
@@ -183,85 +183,6 @@ def _package_sizes(entries: dict[str, int]) -> dict[str, int]:
     return sizes
 
 
-def _top(arcname: str) -> str:
-    """The bytecode cache's group of a dependency's source: its top-level package (or module), so
-    that each wheel's bytecode is one cache entry."""
-    return arcname.split("/", 1)[0]
-
-
-def _zip_site(site: Path, python: str | None, keep_sources: bool, jobs: int, zip_path: Path,
-              candidates: dict[str, Path]) -> tuple[dict[str, int], list[str]]:
-    """Compile the site's sources and zip it all, at once: the other files are compressed while
-    the workers compile, and each .pyc as soon as it exists. The dependencies' test folders are
-    not entered; which of them can be left out (striptests, reading every ordinary source) is
-    decided on this thread while the workers compile everything outside them, and the few kept
-    are added after. `candidates`: striptests.test_folders. The entries' unzipped sizes, and the
-    test folders left out."""
-    maybe = sorted(folder.relative_to(site).as_posix() for folder in candidates.values())
-    target = interpreter(python) if python is not None else None
-    with archive.Packer(jobs) as packer, _Compiler(target, packer, keep_sources, jobs) as compiler:
-        compiler.add(archive.tree(site, skip=maybe))
-        left_out = unneeded(site, candidates)
-        for folder in sorted(set(maybe) - set(left_out)):
-            compiler.add(archive.tree(site / folder, prefix=folder + "/"))
-        compiler.finish()
-        with replacing(zip_path) as staged:
-            return packer.write(staged), left_out
-
-
-class _Compiler:
-    """Files handed to the packer as they come: the sources compiled (on a thread of their own
-    when the build may use more than one, so the caller goes on meanwhile), the rest compressed.
-    `finish` waits for the compiles and adds the sources that ship as they are."""
-
-    def __init__(self, target: Interpreter | None, packer: archive.Packer, keep_sources: bool, jobs: int) -> None:
-        self.target, self.packer, self.keep_sources, self.jobs = target, packer, keep_sources, jobs
-        self.threads: list[threading.Thread] = []
-        self.shipped: list[tuple[str, Path]] = []  # sources that ship as source
-        self.errors: list[BaseException] = []
-
-    def add(self, files: list[tuple[str, Path]]) -> None:
-        sources = [(arcname, path) for arcname, path in files if arcname.endswith(".py")]
-        self.packer.files((arcname, path) for arcname, path in files if not arcname.endswith(".py"))
-        if self.target is None or self.keep_sources:
-            self.shipped += sources
-        if self.target is None or not sources:
-            return
-        if self.jobs == 1:
-            self._compile(sources)
-            return
-        thread = threading.Thread(target=self._compile, args=(sources,), name="lz-compile-deps", daemon=True)
-        self.threads.append(thread)
-        thread.start()
-
-    def _compile(self, sources: list[tuple[str, Path]]) -> None:
-        try:
-            compiled = compile_sources(sources, self.target, lambda _, pyc, data: self.packer.data(pyc, data),
-                                       legacy=not self.keep_sources, jobs=self.jobs,
-                                       cache=BytecodeCache(self.target), group=_top)
-        except BaseException as exc:  # noqa: BLE001 - raised on the caller's thread by finish()
-            self.errors.append(exc)
-            return
-        if not self.keep_sources:
-            failed = set(compiled.failed)
-            self.shipped += [(arcname, path) for arcname, path in sources if arcname in failed]
-
-    def finish(self) -> None:
-        for thread in self.threads:
-            thread.join()
-        self.threads = []
-        if self.errors:
-            raise self.errors[0]
-        self.packer.files(self.shipped)
-
-    def __enter__(self) -> _Compiler:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        for thread in self.threads:  # an error on the caller's thread: no worker outlives the build
-            thread.join()
-
-
 def _cache_entry(key: str) -> Path:
     """The cache folder of one dependency set, as an absolute path: uv runs in the project, so a
     relative LZ_CACHE_DIR would install there (and the bundle would ship without dependencies)."""
@@ -379,7 +300,7 @@ def _install(root: Path, req: Path | None, target: Target, keep_boto3: bool, bui
         for record in site.glob("*.dist-info/RECORD"):
             record.unlink()  # lists the sources and hashes of files no longer shipped as such
         phase("strip")
-        sizes, stripped = _zip_site(site, python, keep_sources, jobs, zip_path, candidates)
+        sizes, stripped = zip_site(site, python, keep_sources, jobs, zip_path, candidates)
         packages = _package_sizes(sizes)
         phase("compile+zip")
         write_atomic(manifest_path, json.dumps({
