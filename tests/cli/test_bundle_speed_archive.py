@@ -161,6 +161,10 @@ def test_a_tree_does_not_enter_the_folders_it_is_told_to_skip(tmp_path: Path) ->
     some = {name for name, _ in archive.tree(tmp_path / "src", skip=["pkg/tests", "pkg/caf\u00e9"])}
     assert every - some == {"pkg/tests/test_x.py", "pkg/caf\u00e9/menu.txt"}
     assert "pkg/tests_helper.py" in some
+    (tmp_path / "src/linked").symlink_to(tmp_path / "src/pkg", target_is_directory=True)
+    (tmp_path / "src/pkg/alias.py").symlink_to(tmp_path / "src/pkg/tests_helper.py")
+    walked = {name for name, _ in archive.tree(tmp_path / "src")}
+    assert walked - every == {"pkg/alias.py"}  # as os.walk: a link to a file is one, a linked folder is not entered
 
 
 def test_deflate_is_named_and_keys_the_dependency_cache(monkeypatch) -> None:

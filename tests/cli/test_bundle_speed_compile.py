@@ -159,3 +159,67 @@ def test_a_worker_that_stops_in_the_middle_of_a_pyc_is_an_error_and_nothing_half
     with pytest.raises(CompileError, match="before 1 files were done"):
         compile_sources(sources, fake, lambda s, pyc, data: got.__setitem__(pyc, data))
     assert got == {}
+
+
+def _top(arcname: str) -> str:
+    return arcname.split("/", 1)[0]
+
+
+def test_grouped_sources_are_one_cache_entry_per_group_taken_whole_failures_included(
+        tmp_path: Path, python: Interpreter, monkeypatch) -> None:
+    """A dependency's bytecode is cached per top-level package: `pkg`'s six sources are one
+    entry, app.py another. The source that does not compile is recorded as such in its group
+    (the same bytes fail the same way), so the second compile starts no interpreter and still
+    ships that file as source; the bytes are the ones compiled the first time."""
+    sources = _tree(tmp_path / "src")
+    cache = BytecodeCache(python)
+    first: dict[str, bytes] = {}
+    cold = compile_sources(sources, python, lambda s, pyc, data: first.__setitem__(pyc, data), legacy=True,
+                           jobs=2, cache=cache, group=_top)
+    assert (cold.cached, cold.fresh, cold.failed) == (0, len(SOURCES) - 1, ["pkg/legacy.py"])
+    assert len(list(cache.folder.rglob("*.pyc"))) == 2  # one entry per group, not one per source
+
+    with monkeypatch.context() as patched:
+        patched.setattr(compile_module.subprocess, "Popen", lambda *a, **k: pytest.fail(f"started {a[0]}"))
+        second: dict[str, bytes] = {}
+        warm = compile_sources(sources, python, lambda s, pyc, data: second.__setitem__(pyc, data), legacy=True,
+                               jobs=2, cache=cache, group=_top)
+    assert (warm.cached, warm.fresh, warm.failed) == (len(SOURCES) - 1, 0, ["pkg/legacy.py"])
+    assert second == first
+
+    (tmp_path / "src/pkg/inner.py").write_text(SOURCES["pkg/inner.py"] + "CHANGED = True\n")
+    changed = compile_sources(sources, python, lambda s, pyc, data: None, legacy=True, jobs=2, cache=cache,
+                              group=_top)
+    assert (changed.cached, changed.fresh) == (1, len(SOURCES) - 2)  # app.py's group only; pkg whole again
+
+
+def test_a_damaged_group_entry_is_compiled_again_and_written_whole(tmp_path: Path, python: Interpreter) -> None:
+    sources = [s for s in _tree(tmp_path / "src") if s[0].startswith("pkg/") and s[0] != "pkg/legacy.py"]
+    cache = BytecodeCache(python)
+    good: dict[str, bytes] = {}
+    compile_sources(sources, python, lambda s, pyc, data: good.__setitem__(pyc, data), cache=cache, group=_top)
+    [entry] = cache.folder.rglob("*.pyc")
+    whole = entry.read_bytes()
+    for damaged in (whole[:-1], whole + b"x", whole[:40]):
+        entry.write_bytes(damaged)
+        again: dict[str, bytes] = {}
+        result = compile_sources(sources, python, lambda s, pyc, data: again.__setitem__(pyc, data), cache=cache,
+                                 group=_top)
+        assert (result.cached, result.fresh) == (0, len(sources)) and again == good
+        assert entry.read_bytes() == whole
+
+
+def test_a_group_whose_source_is_edited_while_it_is_compiled_never_reaches_the_cache(
+        tmp_path: Path, python: Interpreter, monkeypatch) -> None:
+    sources = [s for s in _tree(tmp_path / "src") if s[0].startswith("pkg/")]
+    real = compile_module._run_workers
+
+    def edit_one(todo, *args):
+        (tmp_path / "src/pkg/inner.py").write_text("EDITED_DURING_THE_BUILD = True\n")
+        return real(todo, *args)
+
+    cache = BytecodeCache(python)
+    monkeypatch.setattr(compile_module, "_run_workers", edit_one)
+    during = compile_sources(sources, python, lambda s, pyc, data: None, cache=cache, group=_top)
+    assert during.fresh == len(sources) - 1
+    assert not list(cache.folder.rglob("*.pyc"))

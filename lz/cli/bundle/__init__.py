@@ -248,12 +248,11 @@ def _write(stage: Stage, output: Path | None, python: str | None, jobs: int, col
             early_fresh = min(early_fresh, compiled.cached)  # compiled by this build, only earlier
             counts = {"compiled": compiled.fresh + early_fresh, "cached": compiled.cached - early_fresh}
         with replacing(output) as partial:  # a name of this process's own, then one atomic move
-            try:
-                packer.write(partial, base=dependencies.zip_path)  # the cached entries, then the app's
+            try:  # the cached entries, then the app's
+                written = packer.write(partial, base=dependencies.zip_path)
             except ValueError as exc:
                 raise _damaged(dependencies, exc) from None
-            with zipfile.ZipFile(partial) as zf:
-                unzipped = sum(info.file_size for info in zf.infolist())
+            unzipped = sum(dependencies.packages.values()) + sum(written.values())  # no zip read again
             if unzipped > UNZIPPED_LIMIT:
                 raise BuildError(
                     f"the bundle would unzip to {unzipped / 2**20:.1f} MiB, over Lambda's 250 MiB "

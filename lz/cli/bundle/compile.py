@@ -6,7 +6,8 @@ every cold start. The .pyc files are hash-based and unchecked: valid whatever th
 
 Compiling is most of a cold build of a heavy app, so:
 - sources that were compiled before come from the bytecode cache (pycache.py), keyed by their
-  content, where they will sit in the bundle and the interpreter; a warm build compiles nothing
+  content, where they will sit in the bundle and the interpreter (a dependency's, one entry per
+  top-level package: `group`); a warm build compiles nothing
   that did not change (lz's own runtime, unchanged modules of the app), and neither does a build
   whose requirements changed for the packages that stayed the same;
 - the rest is shared among several worker processes of the target interpreter, balanced by size,
@@ -43,8 +44,9 @@ PER_WORKER = 40  # fewer sources than this per worker: a process start costs mor
 ROOT_DIR = "/var/task"  # where Lambda unpacks the bundle: the file names tracebacks show
 
 # For each job, one line out: its index, "ok", the SHA-256 of the very bytes py_compile read (its
-# loader's get_data) and the .pyc's length, then the .pyc itself; or its index and "failed". The
-# parent caches a .pyc only under the source it compiled. py_compile writes the .pyc through
+# loader's get_data) and the .pyc's length, then the .pyc itself; or its index, "failed" and the
+# SHA-256 of the bytes that did not compile ("-" when it is not a compile error). The parent
+# caches a result only under the source it compiled. py_compile writes the .pyc through
 # importlib's _write_atomic, which is replaced here by a capture: the bytes are exactly what it
 # would have written, sent through the pipe instead of a file written, read back and deleted.
 _WORKER = r"""
@@ -68,8 +70,10 @@ for index, source, cfile, dfile in todo:
         py_compile.compile(source, cfile, dfile, doraise=True, invalidation_mode=mode)
         data = written[-1]
         out.write(b"%d ok %s %d\n" % (index, (seen[-1] if seen else "-").encode(), len(data)) + data)
-    except Exception as exc:
-        out.write(b"%d failed %s\n" % (index, type(exc).__name__.encode()))
+    except py_compile.PyCompileError:  # these bytes do not compile: the SHA-256 says which bytes
+        out.write(b"%d failed %s\n" % (index, (seen[-1] if seen else "-").encode()))
+    except Exception:  # could not read it, or worse: nothing to say about the bytes
+        out.write(b"%d failed -\n" % index)
     out.flush()
 """
 _PROBE = ("import importlib.util, json, sys; print(json.dumps([sys.version, "
@@ -158,31 +162,74 @@ def compile_sources(
     legacy: bool = False,
     jobs: int = 1,
     cache: BytecodeCache | None = None,
+    group: Callable[[str], str] | None = None,
 ) -> Compiled:
     """Byte-compile (bundle path, file) pairs of .py sources; `on_pyc(source, pyc, data)` gets each
     result as soon as it exists, from whichever thread has it.
 
     `legacy` names each .pyc as x.pyc beside x.py (for sourceless packages: the caller leaves the
-    source out); otherwise it goes to __pycache__/.
+    source out); otherwise it goes to __pycache__/. With `group` (bundle path -> group name), the
+    cache holds one entry per group rather than per source (pycache.py): a group is taken from
+    the cache whole or compiled whole.
     """
     result = Compiled()
     todo: list[tuple[str, Path, str, str]] = []  # (bundle path, file, cache key, SHA-256 of the source)
+    groups: dict[str, list[tuple[str, Path, str, str]]] = {}
     for arcname, path in sources:
         key = digest = ""
         if cache is not None:
             digest = hashlib.sha256(path.read_bytes()).hexdigest()
             key = cache.key(f"{ROOT_DIR}/{arcname}", digest)
+            if group is not None:
+                groups.setdefault(group(arcname), []).append((arcname, path, key, digest))
+                continue
             data = cache.get(key)
             if data is not None:
                 result.cached += 1
                 on_pyc(arcname, pyc_name(arcname, legacy, python.cache_tag), data)
                 continue
         todo.append((arcname, path, key, digest))
+    pending: dict[int, _Group] = {}  # index in todo -> the group it completes
+    for name in sorted(groups):
+        members = sorted(groups[name])
+        entry = _Group(cache.group_key([key for _, _, key, _ in members]), len(members))
+        found = cache.get_group(entry.key, len(members))
+        if found is not None:
+            for (arcname, *_), data in zip(members, found):
+                if data is None:
+                    result.failed.append(arcname)
+                else:
+                    result.cached += 1
+                    on_pyc(arcname, pyc_name(arcname, legacy, python.cache_tag), data)
+            continue
+        for slot, member in enumerate(members):
+            pending[len(todo)] = entry
+            entry.slots[len(todo)] = slot
+            todo.append(member)
     if todo:
         with tempfile.TemporaryDirectory(prefix="lz-compile-") as work:
-            _run_workers(todo, python, legacy, jobs, cache, on_pyc, Path(work), result)
+            _run_workers(todo, python, legacy, jobs, cache, on_pyc, Path(work), result, pending)
     result.failed.sort()
     return result
+
+
+class _Group:
+    """A group entry being filled as its members come back from the workers; written once whole."""
+
+    def __init__(self, key: str, count: int) -> None:
+        self.key = key
+        self.members: list[bytes | None] = [None] * count
+        self.slots: dict[int, int] = {}  # index in todo -> place in the group
+        self.left = count
+        self.cacheable = True  # false once a member's bytes were not the ones hashed
+
+    def fill(self, index: int, data: bytes | None, same_bytes: bool) -> bool:
+        """Record a member (None: did not compile); true when the group is whole and cacheable.
+        Called under the caller's lock."""
+        self.members[self.slots[index]] = data
+        self.cacheable = self.cacheable and same_bytes
+        self.left -= 1
+        return self.left == 0 and self.cacheable
 
 
 def _split(todo: list[tuple[str, Path, str, str]], workers: int) -> list[list[int]]:
@@ -197,18 +244,25 @@ def _split(todo: list[tuple[str, Path, str, str]], workers: int) -> list[list[in
 
 def _run_workers(todo: list[tuple[str, Path, str, str]], python: Interpreter, legacy: bool, jobs: int,
                  cache: BytecodeCache | None, on_pyc: Callable[[str, str, bytes], None], work: Path,
-                 result: Compiled) -> None:
+                 result: Compiled, pending: dict[int, _Group]) -> None:
     workers = max(1, min(jobs, len(todo) // PER_WORKER))
     lock = threading.Lock()
     errors: list[BaseException] = []
 
     def done(index: int, data: bytes | None, compiled_digest: str) -> None:
         arcname, _, key, digest = todo[index]
+        same = compiled_digest == digest  # else the file changed meanwhile: cache nothing of it
+        entry = pending.get(index)
+        if entry is not None:
+            with lock:
+                whole = entry.fill(index, data, same)
+            if whole and cache is not None:
+                cache.put_group(entry.key, entry.members)
         if data is None:
             with lock:
                 result.failed.append(arcname)
             return
-        if cache is not None and compiled_digest == digest:  # else the file changed meanwhile
+        if cache is not None and same and entry is None:
             cache.put(key, data)
         on_pyc(arcname, pyc_name(arcname, legacy, python.cache_tag), data)
         with lock:

@@ -7,10 +7,11 @@ downloaded, compiled or compressed again. The dependencies' own test folders are
 (striptests).
 
 Building an entry is one pass over the installed files: the workers compile the sources (those
-compiled before come from the bytecode cache, so new requirements recompile only the wheels that
-changed) while threads compress everything else, then each .pyc as it arrives (archive, compile).
-The dependencies' test folders are not entered (striptests only chooses them); the install folder
-goes as a whole afterwards, on a thread.
+compiled before come from the bytecode cache, one entry per top-level package, so new
+requirements recompile only the wheels that changed) while threads compress everything else,
+then each .pyc as it arrives (archive, compile). The dependencies' test folders are not entered:
+striptests chooses which can go while the workers compile everything outside them, and the ones
+kept follow. The install folder goes as a whole afterwards, on a thread.
 
 The cache (LZ_CACHE_DIR, default ~/.cache/lz) is shared by every build on the machine: each entry
 is resolved under a lock by one process at a time and its files are replaced atomically (files).
@@ -33,14 +34,13 @@ from typing import Callable
 
 from ..paths import cache_root, uv_path
 from . import archive
-from .compile import compile_sources, interpreter
-from .files import locked, replacing, tell_stderr, write_atomic
-from .pycache import BytecodeCache
+from .files import locked, tell_stderr, write_atomic
 from .reqnames import installed_names, requirement_names, self_lines, without_self
-from .striptests import strip_tests
+from .sitezip import zip_site
+from .striptests import test_folders
 from .target import Target
 
-FORMAT = "4"  # bump when the layout of cached deps changes (4: lz's own zip writer, levels per kind)
+FORMAT = "5"  # bump when the layout of cached deps changes (4: lz's own zip writer, levels per kind; 5: .so at 3)
 RUNTIME_PROVIDED = ("boto3", "botocore", "s3transfer")  # the Lambda Python runtime ships these
 
 
@@ -183,28 +183,6 @@ def _package_sizes(entries: dict[str, int]) -> dict[str, int]:
     return sizes
 
 
-def _zip_site(site: Path, python: str | None, keep_sources: bool, jobs: int, zip_path: Path,
-              left_out: list[str]) -> dict[str, int]:
-    """Compile the site's sources and zip it all, at once: the other files are compressed while
-    the workers compile, and each .pyc as soon as it exists. The folders `left_out` (the
-    dependencies' tests) are not entered. The entries' unzipped sizes."""
-    files = archive.tree(site, skip=left_out)
-    sources = [(arcname, path) for arcname, path in files if arcname.endswith(".py")]
-    with archive.Packer(jobs) as packer:
-        packer.files((arcname, path) for arcname, path in files if not arcname.endswith(".py"))
-        shipped = sources
-        if python is not None:
-            target = interpreter(python)
-            compiled = compile_sources(sources, target, lambda _, pyc, data: packer.data(pyc, data),
-                                       legacy=not keep_sources, jobs=jobs, cache=BytecodeCache(target))
-            if not keep_sources:
-                failed = set(compiled.failed)
-                shipped = [(arcname, path) for arcname, path in sources if arcname in failed]
-        packer.files(shipped)
-        with replacing(zip_path) as staged:
-            return packer.write(staged)
-
-
 def _cache_entry(key: str) -> Path:
     """The cache folder of one dependency set, as an absolute path: uv runs in the project, so a
     relative LZ_CACHE_DIR would install there (and the bundle would ship without dependencies)."""
@@ -318,11 +296,12 @@ def _install(root: Path, req: Path | None, target: Target, keep_boto3: bool, bui
         (site / ".lock").unlink(missing_ok=True)  # uv's lock file for --target installs
         if not keep_boto3:
             _strip_runtime_provided(site)
-        stripped = [] if "*" in keep_tests else strip_tests(site, keep_tests, remove=False)
+        candidates = {} if "*" in keep_tests else test_folders(site, keep_tests)  # reads RECORD files
         for record in site.glob("*.dist-info/RECORD"):
             record.unlink()  # lists the sources and hashes of files no longer shipped as such
         phase("strip")
-        packages = _package_sizes(_zip_site(site, python, keep_sources, jobs, zip_path, stripped))
+        sizes, stripped = zip_site(site, python, keep_sources, jobs, zip_path, candidates)
+        packages = _package_sizes(sizes)
         phase("compile+zip")
         write_atomic(manifest_path, json.dumps({
             "packages": packages, "requirements": str(req), "named": sorted(named),

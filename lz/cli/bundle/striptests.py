@@ -98,12 +98,19 @@ def _python_files(folder: Path, skip: set[str] = frozenset()) -> list[Path]:
 def strip_tests(site: Path, keep: list[str], remove: bool = True) -> list[str]:
     """The test folders of the packages in `site` to leave out, as site paths, removed from disk
     unless `remove` is false (the build then skips them when it zips the site, and the whole
-    install folder is deleted in the background afterwards: no reason to delete them twice).
+    install folder is deleted in the background afterwards: no reason to delete them twice)."""
+    candidates = test_folders(site, keep)
+    removed = unneeded(site, candidates)
+    if remove:
+        for folder in removed:
+            shutil.rmtree(site / folder)
+    return removed
 
-    Only code that runs at import decides, so only the ordinary modules are read first; a test
-    folder's own modules are read only once something needs that folder (most never are: reading
-    and parsing pandas' tests was most of the time this step took).
-    """
+
+def test_folders(site: Path, keep: list[str]) -> dict[str, Path]:
+    """The folders that may be left out: every outermost tests/ or test/ inside a package of
+    `site` that `keep` does not name, as {dotted module: folder}. Only a walk of the folders:
+    the build compiles everything outside them meanwhile, while `unneeded` reads the sources."""
     candidates: dict[str, Path] = {}  # dotted module -> folder (outermost test folders only)
     packages = (p for p in site.iterdir() if p.is_dir() and not p.name.endswith((".dist-info", ".data")))
     for top in sorted(packages):
@@ -115,6 +122,16 @@ def strip_tests(site: Path, keep: list[str], remove: bool = True) -> list[str]:
                 folder = Path(dirpath, name)
                 candidates[_module_of(site, folder / "__init__.py")] = folder
                 dirnames.remove(name)
+    return candidates
+
+
+def unneeded(site: Path, candidates: dict[str, Path]) -> list[str]:
+    """The `candidates` (test_folders) that no code run at import needs, as sorted site paths.
+
+    Only code that runs at import decides, so only the ordinary modules are read first; a test
+    folder's own modules are read only once something needs that folder (most never are: reading
+    and parsing pandas' tests was most of the time this step took).
+    """
     if not candidates:
         return []
 
@@ -133,10 +150,5 @@ def strip_tests(site: Path, keep: list[str], remove: bool = True) -> list[str]:
                 needed.add(folder)
                 todo.append({name for path in _python_files(candidates[folder])
                              for name in _imports(site, path)})
-    removed = []
-    for module, folder in candidates.items():
-        if module not in needed:
-            if remove:
-                shutil.rmtree(folder)
-            removed.append(folder.relative_to(site).as_posix())
-    return sorted(removed)
+    return sorted(folder.relative_to(site).as_posix() for module, folder in candidates.items()
+                  if module not in needed)
