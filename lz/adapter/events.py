@@ -154,6 +154,10 @@ class Source(Protocol):
     # Whether parse() checks the event's shape itself, answering None for an event of another
     # source (then the adapter asks the source of its last event no matches() first).
     checks_shape: bool
+    # Whether its events have the 2.0 shape (HTTP API payload 2.0, Function URL): the WSGI front
+    # end then builds the environ from the event itself (wsgi_direct.py), and calls `result`, the
+    # encoder given the request's method alone.
+    payload_v2: bool
 
     def matches(self, event: dict[str, Any]) -> bool: ...
 

@@ -69,49 +69,12 @@ class Adapter:
                 return self._logged(start, event, context, self._streamed(source, request, opener))
         try:
             response = self.run(request)
-        except AppError as exc:
-            log().error(
-                "lz: invalid response from the app (request_id=%s, %s %s): %s",
-                request_id(context), request.method, request.path, exc,
-            )
-            response = error_response(500, "Internal Server Error")
-        except Exception:
-            log().exception(
-                "lz: unhandled exception in the app (request_id=%s, %s %s)",
-                request_id(context), request.method, request.path,
-            )
-            response = error_response(500, "Internal Server Error")
-        except BaseException as exc:  # SystemExit, KeyboardInterrupt, CancelledError
-            # Raised on, it would end the runtime process and make the next request a cold
-            # start; a server answers 500 and keeps serving, and so does lz (as Mangum does).
-            log().error(
-                "lz: the app raised %s (request_id=%s, %s %s); answered 500 and kept the "
-                "execution environment", type(exc).__name__, request_id(context),
-                request.method, request.path, exc_info=True,
-            )
-            response = error_response(500, "Internal Server Error")
+        except BaseException as exc:  # SystemExit, KeyboardInterrupt, CancelledError too
+            response = _app_failure(exc, request)
         try:
             result = source.encode(response, request, options)
-        except AppError as exc:  # header pairs that are not (str, str): found while encoding them
-            log().error(
-                "lz: invalid response from the app (request_id=%s, %s %s): %s",
-                request_id(context), request.method, request.path, exc,
-            )
-            result = source.encode(error_response(500, "Internal Server Error"), request, options)
-        except PayloadTooLarge as exc:
-            log().error(
-                "lz: %s (request_id=%s, %s %s); answered 502 instead. Return less, or serve big "
-                "files from S3 with a presigned URL.",
-                exc, request_id(context), request.method, request.path,
-            )
-            message = f"Bad Gateway: the {exc.what} limit was exceeded ({exc.size:,} bytes)."
-            result = source.encode(error_response(502, message), request, options)
-        except Exception:
-            log().exception(
-                "lz: could not encode the app's response (request_id=%s, %s %s)",
-                request_id(context), request.method, request.path,
-            )
-            result = source.encode(error_response(500, "Internal Server Error"), request, options)
+        except Exception as exc:
+            result = _encode_failure(exc, source, request, options)
         if start:
             # The request line, from what was parsed and encoded: the method the app was given,
             # the path as the front delivered it, the status sent. Every piece comes from a table
@@ -174,7 +137,11 @@ class Adapter:
 
 
 def _app_failure(exc: BaseException, request: Request) -> Response:
-    """The answer to an app that failed before its response began, logged as __call__ logs it."""
+    """The answer to an app that failed (before its response began, when it streams): a 500,
+    logged with the request id, method and path. A BaseException (SystemExit,
+    KeyboardInterrupt, CancelledError) too: raised on, it would end the runtime process and make
+    the next request a cold start; a server answers 500 and keeps serving, and so does lz (as
+    Mangum does)."""
     where = (request_id(request.context), request.method, request.path)
     if isinstance(exc, AppError):
         log().error("lz: invalid response from the app (request_id=%s, %s %s): %s", *where, exc)
@@ -184,6 +151,26 @@ def _app_failure(exc: BaseException, request: Request) -> Response:
         log().error("lz: the app raised %s (request_id=%s, %s %s); answered 500 and kept the "
                     "execution environment", type(exc).__name__, *where, exc_info=exc)
     return error_response(500, "Internal Server Error")
+
+
+def _encode_failure(exc: Exception, source: Source, request: Request, options: Options) -> Any:
+    """The result when encoding the app's response failed: header pairs that are not (str, str)
+    (AppError, found while encoding them) a 500, a result over the front's limit a 502 naming
+    it, anything else a 500; each logged with the request id, method and path."""
+    where = (request_id(request.context), request.method, request.path)
+    if isinstance(exc, AppError):
+        log().error("lz: invalid response from the app (request_id=%s, %s %s): %s", *where, exc)
+        response = error_response(500, "Internal Server Error")
+    elif isinstance(exc, PayloadTooLarge):
+        log().error("lz: %s (request_id=%s, %s %s); answered 502 instead. Return less, or serve "
+                    "big files from S3 with a presigned URL.", exc, *where)
+        response = error_response(
+            502, f"Bad Gateway: the {exc.what} limit was exceeded ({exc.size:,} bytes).")
+    else:
+        log().error("lz: could not encode the app's response (request_id=%s, %s %s)", *where,
+                    exc_info=exc)
+        response = error_response(500, "Internal Server Error")
+    return source.encode(response, request, options)
 
 
 __all__ = ["Adapter", "AppError", "UnknownEvent", "error_response"]

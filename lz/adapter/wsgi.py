@@ -252,11 +252,22 @@ _new = object.__new__
 class WSGIAdapter(Adapter):
     """Serve a WSGI app from Lambda HTTP events: `handler = WSGIAdapter(app)`."""
 
-    def run(self, request: Request) -> Response:
+    def __call__(self, event: dict[str, Any], context: Any = None) -> dict[str, Any]:
+        # 2.0 events (HTTP API, Function URL) take the direct path (wsgi_direct.py): no Request
+        # in between. It answers None for an event it does not take, with nothing run yet.
+        source = self.source
+        if source is not None and source.payload_v2:
+            result = _serve_v2(self, source, event, context)
+            if result is not None:
+                return result
+        return _general(self, event, context)
+
+    def run(self, request: Request | None, environ: dict[str, Any] | None = None) -> Response:
+        """The app's Response to `request`, or to `environ` when the direct path built it."""
         response = _new(_Answer)  # no __init__: three stores here cost less than a call
         response.status = None
         response.chunks = chunks = []
-        result = self.app(build_environ(request), response)
+        result = self.app(environ or build_environ(request), response)
         if type(result) is list and not chunks:
             chunks = result  # the common case; a list has no close() to call
         else:
@@ -351,3 +362,15 @@ def _code(status: Any) -> int:
         return _STATUS[status]
     except (KeyError, TypeError):
         return _status_code(status)
+
+
+_general = Adapter.__call__
+
+
+def _serve_v2(adapter: WSGIAdapter, source: Any, event: Any, context: Any) -> Any:
+    """wsgi_direct.serve_v2, imported on the first 2.0 event (then it replaces this function)."""
+    global _serve_v2
+    from .wsgi_direct import serve_v2
+
+    _serve_v2 = serve_v2
+    return serve_v2(adapter, source, event, context)

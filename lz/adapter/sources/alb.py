@@ -115,6 +115,7 @@ class Alb:
     limit = ALB_LIMIT
     streams = False  # ALB buffers every response
     checks_shape = False  # parse() is only given events matches() accepted
+    payload_v2 = False  # see http_v2.py
 
     def matches(self, event: dict[str, Any]) -> bool:
         rc = event.get("requestContext")

@@ -45,6 +45,7 @@ class HttpV2:
     # of the source it saw last (handler.py): one call per request instead of two.
     checks_shape = True
     streams = False  # HTTP APIs buffer every response; a Function URL (this shape) can stream
+    payload_v2 = True  # the 2.0 shape: the WSGI front end builds its environ directly
 
     def matches(self, event: dict[str, Any]) -> bool:
         try:
@@ -167,9 +168,14 @@ class HttpV2:
         return request
 
     def encode(self, response: Response, request: Request, options: Options) -> dict[str, Any]:
+        return self.result(response, request.method, options)
+
+    def result(self, response: Response, method: str, options: Options) -> dict[str, Any]:
+        """encode() given the request's method alone: all it reads of the request (the WSGI
+        front end's direct path has no Request, see wsgi_direct.py)."""
         headers, cookies, content_type, encoded, size = single_headers(response.headers, True)
         body = response.body
-        if body and request.method != "HEAD":
+        if body and method != "HEAD":
             # encode_body()'s common case inline (a type already known as text): a call less
             if not encoded and options.text_cache.get(content_type):
                 try:

@@ -44,6 +44,7 @@ class RestV1:
     limit = LAMBDA_SYNC_LIMIT
     streams = True  # a REST API integration in response transfer mode STREAM
     checks_shape = False  # parse() is only given events matches() accepted
+    payload_v2 = False  # see http_v2.py
 
     def matches(self, event: dict[str, Any]) -> bool:
         if "httpMethod" not in event:
