@@ -25,6 +25,8 @@ if TYPE_CHECKING:
     from typing import Any
 
 
+_PORTS = {"443": 443, "80": 80}
+_SCHEMES = {"https": "https", "http": "http"}
 _REASONS: dict[int, str] = {}
 
 
@@ -114,21 +116,41 @@ class Alb:
     path_key = "path"  # the path as the front delivered it, for the request line
     limit = ALB_LIMIT
     streams = False  # ALB buffers every response
-    checks_shape = False  # parse() is only given events matches() accepted
+    # parse() answers None for an event of another source, so the adapter need not ask matches()
+    # of the source it saw last (handler.py): one call per request instead of two.
+    checks_shape = True
     payload_v2 = False  # see http_v2.py
 
     def matches(self, event: dict[str, Any]) -> bool:
         rc = event.get("requestContext")
         return isinstance(rc, dict) and "elb" in rc
 
-    def parse(self, event: dict[str, Any], context: Any, options: Options) -> Request:
+    def parse(self, event: dict[str, Any], context: Any, options: Options) -> Request | None:
+        """The Request, or None when `event` is not of this source (`matches` is false): the
+        adapter asks its last source's parse first, with no separate matches() call (see
+        handler.py). The usual single-value event takes plain lookups with inline checks; the
+        helpers (header_list, server, _raw_query, decode_body) only run for anything else."""
+        rc = event.get("requestContext")
+        if (type(rc) is not dict or "elb" not in rc) and not self.matches(event):
+            return None
         method = event.get("httpMethod")
         path = event.get("path") or "/"
         if type(method) is not str or type(path) is not str:
             method = string(event, "httpMethod")
             path = string(event, "path", "/") or "/"
-        headers, hmap, multi = header_list(event)
-        scheme, host, port = server(hmap)
+        try:  # single-value mode with the headers ALB sets, as it sends them (lower case)
+            if event.get("multiValueHeaders"):
+                raise KeyError
+            headers = hmap = event["headers"]
+            scheme = _SCHEMES[hmap["x-forwarded-proto"]]
+            host = hmap["host"]
+            port = _PORTS[hmap["x-forwarded-port"]]
+            if ":" in host or type(host) is not str or type(hmap) is not dict:
+                raise KeyError
+            multi = False
+        except (KeyError, TypeError):
+            headers, hmap, multi = header_list(event)
+            scheme, host, port = server(hmap)
 
         script_name = ""
         base = options.base_path
@@ -140,9 +162,15 @@ class Alb:
         params = event.get("multiValueQueryStringParameters") or event.get(
             "queryStringParameters"
         )
-        if params and type(params) is not dict:
-            raise BadRequest("queryStringParameters must be an object")
-        query = _raw_query(params) if params else ""
+        if params:
+            if type(params) is not dict:
+                raise BadRequest("queryStringParameters must be an object")
+            try:  # single values, all text: `k + v` raises for None or a list (then _raw_query)
+                query = "&".join([k + "=" + v if v else k + v for k, v in params.items()])
+            except TypeError:
+                query = _raw_query(params)
+        else:
+            query = ""
 
         # the right-most X-Forwarded-For entry is the one ALB itself added
         forwarded = hmap.get("x-forwarded-for")  # ALB sends header names in lower case
@@ -158,8 +186,9 @@ class Alb:
         client = (forwarded.rsplit(",", 1)[-1].strip() or None) if forwarded else None
 
         return Request(
-            method, path, script_name, query, headers, decode_body(event), client, scheme, host,
-            port, event, context, None, multi,
+            method, path, script_name, query, headers,
+            decode_body(event) if event.get("body") else b"", client, scheme, host, port, event,
+            context, None, multi,
         )
 
     def encode(self, response: Response, request: Request, options: Options) -> dict[str, Any]:
