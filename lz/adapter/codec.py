@@ -185,7 +185,7 @@ def encode_body(
             text = is_text(content_type, options)
         if text:
             try:
-                return body.decode("utf-8"), False
+                return body.decode(), False  # UTF-8, strict
             except UnicodeDecodeError:
                 pass
     return binascii.b2a_base64(body, newline=False).decode("ascii"), True

@@ -179,7 +179,7 @@ class HttpV2:
             # encode_body()'s common case inline (a type already known as text): a call less
             if not encoded and options.text_cache.get(content_type):
                 try:
-                    body, b64 = body.decode("utf-8"), False
+                    body, b64 = body.decode(), False  # UTF-8, strict
                 except UnicodeDecodeError:
                     body, b64 = encode_body(body, content_type, encoded, options)
             else:
