@@ -209,7 +209,7 @@ def wsgi_floor(app: Any, event: dict) -> Callable[[], Any]:
 
     request = detect(event).parse(event, Context(), Options())
     # Rebuilt key by key: a plain dict of the environ's size, whatever table lz's own template
-    # has (wsgi._roomy), so that the floor does not move with lz's internals.
+    # has (environ._roomy), so that the floor does not move with lz's internals.
     base = dict(build_environ(request).items())
     body = request.body
 
