@@ -76,11 +76,11 @@ class WSGIAdapter(Adapter):
         try:
             response = self.run(None, environ)
         except BaseException as exc:  # answered as Adapter.__call__ answers it (never fatal)
-            response = _app_failure(exc, source.parse(event, context, options))
+            response = _app_failure(exc, _request(source, event, context, options))
         try:
             result = source.result(response, method, options)
         except Exception as exc:
-            result = _encode_failure(exc, source, source.parse(event, context, options), options)
+            result = _encode_failure(exc, source, _request(source, event, context, options), options)
         if start:  # as in Adapter.__call__ (see there)
             cents = int((_clock() - start) * 100000.0 + 0.5)
             try:
@@ -196,3 +196,14 @@ def _code(status: Any) -> int:
 
 
 _general = Adapter.__call__
+
+
+def _request(source: Any, event: dict[str, Any], context: Any, options: Any) -> Request:
+    """The Request the general path would have made of `event`, for the failure handlers' log
+    lines and answers (the direct path made none). An app can change its environ's aws.event,
+    which is `event`: whatever parse() then thinks of it, the fallback still names the method."""
+    try:
+        request = source.parse(event, context, options)
+    except Exception:
+        request = None
+    return request if request is not None else source.fallback_request(event, context)

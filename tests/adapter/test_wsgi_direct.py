@@ -358,6 +358,22 @@ def test_direct_answers_are_the_general_ones_on_drawn_events(
     check_answers(app_name, "defaults", [event], records)
 
 
+def test_an_app_that_spoils_its_event_and_fails_still_gets_an_answer() -> None:
+    """The direct path makes the failure handlers' Request only after the app ran: an app that
+    emptied the event (its environ's aws.event) before raising still gets the general path's
+    500, never an exception out of the handler."""
+    def spoils(environ: dict[str, Any], start_response: Any) -> Any:
+        environ["aws.event"].clear()
+        raise RuntimeError("boom")
+
+    adapter = adapt(spoils)
+    event = json.loads(fuzzing.TEXTS["http_v2"])
+    adapter(_copy(event), CTX)  # the general path, once
+    assert environ_v2(_copy(event), CTX, adapter.options, adapter.source) is not None
+    result = adapter(_copy(event), CTX)
+    assert result["statusCode"] == 500 and result["body"] == "Internal Server Error"
+
+
 def test_a_streaming_invocation_is_left_to_the_general_path() -> None:
     """A Function URL invocation of a streaming stage (the context carries lz_stream) is the
     general path's: the response goes out through the stream, not as a whole result."""
