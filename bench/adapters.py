@@ -205,7 +205,7 @@ def wsgi_floor(app: Any, event: dict) -> Callable[[], Any]:
     """Call the app with a prebuilt environ (what any WSGI server must at least do)."""
     from lz.adapter.events import detect
     from lz.adapter.events import Options
-    from lz.adapter.wsgi import build_environ
+    from lz.adapter.environ import build_environ
 
     request = detect(event).parse(event, Context(), Options())
     # Rebuilt key by key: a plain dict of the environ's size, whatever table lz's own template

@@ -16,7 +16,7 @@ TYPE_CHECKING = False  # importing typing costs a cold start ~5 ms
 if TYPE_CHECKING:
     from typing import Any, Callable
 
-from .environ import _CGI, _header_environ, build_environ, environ_v2  # noqa: F401 (tests, bench)
+from .environ import build_environ, environ_v2
 from .events import Request, Response
 from .handler import Adapter, AppError, _app_failure, _encode_failure
 from .log import CENTS, HEADS, MS, NUMBERS, STATUSES, quote, request_id, request_line

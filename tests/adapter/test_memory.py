@@ -47,10 +47,10 @@ def _event(kind: str, n: int) -> dict[str, Any]:
 def _empty_caches() -> None:
     """Start from empty caches: one that another test filled might be cleared (bounded by count)
     during the measurement, which would hide what this one keeps."""
-    from lz.adapter import asgi, codec, wsgi
+    from lz.adapter import asgi, codec, environ, wsgi
     from lz.adapter.sources import common
 
-    for cache in (wsgi._CGI, wsgi._STATUS, asgi._PAIRS, asgi._DECODED, codec._PAIRS,
+    for cache in (environ._CGI, wsgi._STATUS, asgi._PAIRS, asgi._DECODED, codec._PAIRS,
                   common._LOWER, common._CLEAN):
         cache.clear()
 
@@ -82,12 +82,12 @@ def test_big_unique_client_values_are_not_kept_by_any_cache(front: str, kind: st
 
 def test_small_values_are_still_remembered() -> None:
     """The bound is on size, not on caching: the usual headers still hit the caches."""
-    from lz.adapter import asgi, wsgi
+    from lz.adapter import asgi, environ
     from lz.adapter.sources import common
 
     WSGIAdapter(reflect_wsgi)(make("http_v2", headers=[("X-Small", "1")]), Context())
     ASGIAdapter(reflect_asgi)(make("http_v2", headers=[("X-Small", "1")]), Context())
-    assert wsgi._CGI.get("x-small") == "HTTP_X_SMALL"
+    assert environ._CGI.get("x-small") == "HTTP_X_SMALL"
     assert ("x-small", "1") in asgi._PAIRS
     assert (b"echo-x-small", b"1") in asgi._DECODED
     assert "echo-x-small" in common._LOWER

@@ -334,7 +334,7 @@ def test_a_repeated_header_is_joined_on_the_fast_path_as_on_the_careful_one(kind
     from lz.adapter.asgi import _latin1, build_scope
     from lz.adapter.codec import join_values
     from lz.adapter.events import Options, detect
-    from lz.adapter.wsgi import _header_environ, build_environ
+    from lz.adapter.environ import _header_environ, build_environ
 
     event = make(kind, headers=[("Accept-Language", "en"), *repeats, ("X-Last", "z")])
     for _ in range(2):  # the second time every name and pair is remembered: the fast loops
