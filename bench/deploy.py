@@ -36,6 +36,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--latency", type=float, default=0, help="milliseconds added to every AWS call")
     parser.add_argument("--redeploys", type=int, default=3, help="unchanged redeploys after the first")
+    parser.add_argument("--no-bytecode", action="store_true",
+                        help="keep PYTHONDONTWRITEBYTECODE as it is: each run compiles what it imports")
     parser.add_argument("--cold-moto", action="store_true",
                         help="time the first deploy with moto's services not yet built (see warm())")
     options = parser.parse_args()
@@ -59,6 +61,8 @@ def main() -> None:
             env = {**os.environ, "AWS_ENDPOINT_URL": endpoint,
                    "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench",
                    "AWS_DEFAULT_REGION": "us-east-1", "LZ_CACHE_DIR": str(Path(tmp) / "cache")}
+            if not options.no_bytecode:  # as an installed lz runs: its modules' bytecode cached
+                env.pop("PYTHONDONTWRITEBYTECODE", None)
             import boto3
 
             def client(service: str):
@@ -74,9 +78,13 @@ def main() -> None:
             # have packaged once (a cold resolution is bench/bundle.py's business)
             subprocess.run([*cmd[:3], "package", "dev", "--project", str(project)], env=env,
                            capture_output=True, check=True)
+            # and the modules a deploy imports byte-compiled (pip does it at install; this
+            # environment may not have): an untimed dry run imports them, writing their bytecode
+            subprocess.run([*cmd, "--dry-run"], env=env, capture_output=True, check=True)
             runs = []
+            per_service = []  # each run's calls per AWS service, as the proxy saw them
             for label in ["first deploy"] + ["unchanged redeploy"] * options.redeploys:
-                before = proxy.calls
+                before, services = proxy.calls, proxy.services.copy()
                 cpu0 = _children_cpu()
                 t0 = time.perf_counter()
                 out = subprocess.run(cmd, env=env, capture_output=True, text=True)
@@ -86,6 +94,7 @@ def main() -> None:
                 calls = re.search(r"(\d+) AWS calls \((\d+) writes\), (no code uploaded|code uploaded)", out.stderr)
                 runs.append((label, elapsed, calls.group(1), calls.group(2), calls.group(3), proxy.calls - before,
                              proxy.waited(t0), _children_cpu() - cpu0))
+                per_service.append(proxy.services - services)
     finally:
         proxy.__exit__(None, None, None)
         server.stop()
@@ -105,6 +114,9 @@ def main() -> None:
               f"of which {best[6]:.2f} s waiting on AWS; {runs[-1][2]} AWS calls, {runs[-1][3]} writes, "
               f"{runs[-1][4]}")
     print("'all calls' adds the stage lock's and the endpoint's (what the proxy saw)")
+    print("\ncalls per service (first deploy; last unchanged redeploy):")
+    for label, seen in [("first deploy", per_service[0])] + ([("redeploy", per_service[-1])] if runs[1:] else []):
+        print(f"  {label:14s} " + ", ".join(f"{service} {n}" for service, n in sorted(seen.items())))
 
 
 def _children_cpu() -> float:

@@ -7,12 +7,21 @@ a second deploy against it or interrupt it, whatever the machine's speed."""
 from __future__ import annotations
 
 import http.client
+import re
 import threading
 import time
+from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
 _HOP = {"connection", "keep-alive", "transfer-encoding", "proxy-connection", "te", "trailer", "upgrade"}
+
+
+def service_of(authorization: str) -> str:
+    """The service a SigV4-signed request is for: the fourth part of its credential scope
+    (Credential=KEY/DATE/REGION/SERVICE/aws4_request); "?" for an unsigned one."""
+    found = re.search(r"Credential=[^/]+/[^/]+/[^/]+/([^/]+)/aws4_request", authorization)
+    return found.group(1) if found else "?"
 
 
 class LatencyProxy:
@@ -26,6 +35,8 @@ class LatencyProxy:
         self.gate.set()
         self.waiting: list[str] = []  # the operations (X-Amz-Target or path) held at the gate now
         self.delays: list[tuple[float, float]] = []  # (start, end) of each added delay, perf_counter
+        self.services: Counter[str] = Counter()  # calls per AWS service (the signature's scope)
+        self.counting = threading.Lock()
         proxy = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -44,7 +55,9 @@ class LatencyProxy:
                 start = time.perf_counter()
                 time.sleep(proxy.latency)
                 proxy.delays.append((start, time.perf_counter()))
-                proxy.calls += 1
+                with proxy.counting:  # handlers run on threads of their own
+                    proxy.calls += 1
+                    proxy.services[service_of(self.headers.get("Authorization") or "")] += 1
                 upstream = http.client.HTTPConnection(proxy.host, proxy.port, timeout=120)
                 headers = {k: v for k, v in self.headers.items() if k.lower() not in _HOP}
                 upstream.request(self.command, self.path, body=body, headers=headers)
