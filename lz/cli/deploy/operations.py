@@ -93,8 +93,13 @@ def deploy(aws: Aws, stage: Stage, zip_path: Path, handler: str, dry_run: bool,
     with pinned(zip_path) as bundle:
         want = with_grants(aws, desired(stage, aws.region, aws.account, bundle, handler))
         limits.check(want)
-        interrupted = canary.settle(aws, want.name, dry_run)
-        steps = make_plan(aws, want)
+        # a canary left in progress is rare: it is looked for while the plan reads, and when one
+        # was undone, the plan is read again from the stable version
+        interrupted, steps = aws.map(lambda read: read(), [lambda: canary.settle(aws, want.name, dry_run),
+                                                           lambda: make_plan(aws, want)])
+        if interrupted and not dry_run:
+            aws.forget()
+            steps = make_plan(aws, want)
         show_plan(steps)
         if not dry_run:
             apply(aws, steps, want, on_step, on_done)

@@ -22,6 +22,7 @@ from . import (
     distribution,
     dns,
     domain,
+    features,
     function,
     http_api,
     logs,
@@ -40,5 +41,6 @@ from . import (
 
 KINDS = (role, workflow_roles, logs, bucket, static_bucket, function, task_queue, url, http_api, rest_api,
          access, certificate, domain, distribution, dns,  # the front door (issue 12)
-         schedules, s3_notifications, sqs_sources, sns_subscriptions, workflows, alarms)
+         schedules, s3_notifications, sqs_sources, sns_subscriptions, workflows, alarms,
+         features)  # last: records what is deployed once everything else is done (features.py)
 BY_NAME = {kind.KIND: kind for kind in KINDS}

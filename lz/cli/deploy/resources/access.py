@@ -18,7 +18,7 @@ from ...aws import TAG_PROJECT, TAG_STAGE, Aws, not_found
 from ...settings_front import auth_mode
 from ..models import Desired, function_name
 from ..steps import Step
-from . import http_api, rest_api
+from . import features, http_api, rest_api
 
 KIND = "access"
 AUTHORIZER = "lz-jwt"
@@ -252,6 +252,8 @@ def _apply_rest(aws: Aws, step: Step, want: Desired) -> None:
 
 
 def plan(aws: Aws, want: Desired) -> list[Step]:
+    if not features.needed(aws, want, "access"):
+        return []  # neither asked for nor deployed (features.py)
     if want.http == "http_api":
         return _plan_http(aws, want)
     if want.http == "rest_api":

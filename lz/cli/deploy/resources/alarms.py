@@ -21,6 +21,7 @@ import json
 from ...aws import Aws, AwsError, not_found
 from ..models import ALIAS, Desired, function_name
 from ..steps import Step
+from . import features
 
 KIND = "alarms"
 SUFFIXES = ("error-rate", "p99", "throttles", "dlq")
@@ -142,14 +143,16 @@ def _own_topic_arn(aws: Aws, name: str, region: str) -> str:
 
 
 def plan(aws: Aws, want: Desired) -> list[Step]:
+    if not features.needed(aws, want, "alarms"):
+        return []  # neither asked for nor deployed (features.py)
     steps: list[Step] = []
     own = _own_topic_arn(aws, want.name, want.region)
     address = want.alarms.get("notify") if not str(want.alarms.get("notify", "")).startswith("arn:") else None
-    topic_there = _topic_exists(aws, own)
+    topic_there, existing = aws.map(lambda read: read(), [lambda: _topic_exists(aws, own),
+                                                          lambda: _existing(aws, want.name)])
     if address and (not topic_there or not _subscribed(aws, own, address)):
         steps.append(Step(KIND, topic_name(want.name), "create" if not topic_there else "update",
                           f"alarm notifications to {address}", {"part": "topic", "arn": own}))
-    existing = _existing(aws, want.name)
     for name, spec in wanted(want).items():
         args = arguments(name, spec)
         have = existing.get(name)

@@ -26,6 +26,7 @@ import time
 from ...aws import TAG_PROJECT, TAG_STAGE, Aws, AwsError, error_code, not_found
 from ..models import Desired
 from ..steps import Step
+from . import features
 
 KIND = "certificate"
 CLOUDFRONT_REGION = "us-east-1"
@@ -146,6 +147,8 @@ def ours(aws: Aws, project: str, stage: str, regions: tuple[str, ...]) -> list[t
 
 
 def plan(aws: Aws, want: Desired) -> list[Step]:
+    if not features.needed(aws, want, "domain"):
+        return []  # neither asked for nor deployed (features.py)
     if not want.domain or want.http is False:
         return []  # stale certificates go after the domain that uses them (dns.plan lists them)
     if current(aws, want):

@@ -23,7 +23,7 @@ import time
 from ...aws import TAG_PROJECT, TAG_STAGE, Aws, not_found
 from ..models import Desired
 from ..steps import Step
-from . import certificate, url
+from . import certificate, features, url
 
 KIND = "distribution"
 ZONE = "Z2FDTNDATAQYW2"  # the hosted zone id of every CloudFront alias target
@@ -96,6 +96,8 @@ def _differs(have: dict, want: Desired, origin: str | None, cert: str | None) ->
 
 
 def plan(aws: Aws, want: Desired) -> list[Step]:
+    if not features.needed(aws, want, "domain"):
+        return []  # neither asked for nor deployed (features.py)
     found = ours(aws, want.project, want.stage)
     wanted = bool(want.domain) and want.http == "function_url"
     steps = [Step(KIND, d["Id"], "delete", "domain removed or front changed", {"id": d["Id"]})

@@ -14,7 +14,7 @@ from __future__ import annotations
 from ...aws import Aws, error_code
 from ..models import Desired
 from ..steps import Step
-from . import certificate, domain
+from . import certificate, domain, features
 
 KIND = "dns"
 TYPES = ("A", "AAAA")
@@ -98,6 +98,8 @@ def _alias_sets(name: str, target: tuple) -> list[dict]:
 
 
 def plan(aws: Aws, want: Desired) -> list[Step]:
+    if not features.needed(aws, want, "domain"):
+        return []  # neither asked for nor deployed (features.py)
     steps = _stale_records(aws, want)
     if want.domain and want.http:
         name = want.domain["name"]

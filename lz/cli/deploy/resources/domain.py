@@ -15,7 +15,7 @@ from __future__ import annotations
 from ...aws import TAG_PROJECT, TAG_STAGE, Aws, AwsError, not_found
 from ..models import Desired
 from ..steps import Step
-from . import certificate, http_api, rest_api
+from . import certificate, features, http_api, rest_api
 
 KIND = "domain"
 TAG_FRONT = "lz:front"
@@ -158,6 +158,8 @@ def _mapping_action(aws: Aws, want: Desired) -> str | None:
 
 
 def plan(aws: Aws, want: Desired) -> list[Step]:
+    if not features.needed(aws, want, "domain"):
+        return []  # neither asked for nor deployed (features.py)
     steps = [Step(KIND, name, "delete", "not in the settings any more" if want.domain else "domain removed",
                   {"front": front, "project": want.project, "stage": want.stage})
              for name, front, _ in ours(aws, want.project, want.stage) if not _wanted(want, name, front)]

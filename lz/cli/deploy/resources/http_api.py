@@ -7,7 +7,7 @@ from __future__ import annotations
 from ...aws import TAG_PROJECT, TAG_STAGE, Aws
 from ..models import ALIAS, Desired, function_name
 from ..steps import Step
-from . import _permissions
+from . import _permissions, features
 
 KIND = "http_api"
 AFTER = ("function",)  # the alias live
@@ -68,6 +68,8 @@ def _state(aws: Aws, want: Desired) -> dict:
 
 
 def plan(aws: Aws, want: Desired) -> list[Step]:
+    if not features.needed(aws, want, "http_api"):
+        return []  # neither asked for nor deployed (features.py)
     state = _state(aws, want)
     if want.http != "http_api":
         return [Step(KIND, want.name, "delete", f"the stage's front is now {want.http or 'none'}",

@@ -17,7 +17,7 @@ from __future__ import annotations
 from ...aws import TAG_PROJECT, TAG_STAGE, Aws
 from ..models import ALIAS, Desired, function_name
 from ..steps import Step
-from . import _permissions
+from . import _permissions, features
 
 KIND = "rest_api"
 AFTER = ("function",)  # the alias live
@@ -100,6 +100,8 @@ REASONS = {
 
 
 def plan(aws: Aws, want: Desired) -> list[Step]:
+    if not features.needed(aws, want, "rest_api"):
+        return []  # neither asked for nor deployed (features.py)
     state = _state(aws, want)
     if want.http != "rest_api":
         return [Step(KIND, want.name, "delete", f"the stage's front is now {want.http or 'none'}")] \

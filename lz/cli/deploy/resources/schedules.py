@@ -11,7 +11,7 @@ import re
 from ...aws import TAG_PROJECT, TAG_STAGE, Aws, not_found
 from ..models import Desired, function_name
 from ..steps import Step
-from . import _permissions
+from . import _permissions, features
 
 KIND = "schedules"
 AFTER = ("function",)  # the alias live
@@ -71,6 +71,8 @@ def desired_rules(want: Desired) -> dict[str, dict]:
 
 
 def plan(aws: Aws, want: Desired) -> list[Step]:
+    if not features.needed(aws, want, "schedules"):
+        return []  # neither asked for nor deployed (features.py)
     have = _existing(aws, want.project, want.stage)
     wanted = desired_rules(want)
     sids = _permissions.statement_ids(aws, want.name) if wanted else set()

@@ -7,6 +7,7 @@ from __future__ import annotations
 from ...aws import Aws, not_found
 from ..models import Desired, alias_arn_of
 from ..steps import Step
+from . import features
 
 KIND = "sqs"
 AFTER = ("function", "task_queue")  # the alias live, the role's read grant, the queue
@@ -39,6 +40,8 @@ def wanted(want: Desired) -> dict[str, dict]:
 
 
 def plan(aws: Aws, want: Desired) -> list[Step]:
+    if not features.needed(aws, want, "sqs_sources"):
+        return []  # neither asked for nor deployed (features.py)
     have = _mappings(aws, want.alias_arn)
     steps = []
     for arn, source in wanted(want).items():

@@ -14,6 +14,7 @@ import json
 from ...aws import TAG_PROJECT, TAG_STAGE, Aws, not_found
 from ..models import Desired, task_queue_names
 from ..steps import Step
+from . import features
 
 KIND = "task_queue"
 AFTER = ()  # needs nothing
@@ -63,6 +64,8 @@ def _differs(have: dict[str, str], want: dict[str, str]) -> list[str]:
 
 
 def plan(aws: Aws, want: Desired) -> list[Step]:
+    if not features.needed(aws, want, "task_queue"):
+        return []  # neither asked for nor deployed (features.py)
     if not want.task_queue:
         return _stale(aws, want.project, want.stage, "no task asks for a queue any more")
     steps = []

@@ -20,7 +20,7 @@ from __future__ import annotations
 from ...aws import Aws, not_found
 from ..models import ALIAS, Desired, function_name
 from ..steps import Step
-from . import _permissions
+from . import _permissions, features
 
 KIND = "url"
 AFTER = ("function",)  # the alias live
@@ -53,6 +53,8 @@ def _fetch(aws: Aws, function: str) -> dict | None:
 
 
 def plan(aws: Aws, want: Desired) -> list[Step]:
+    if not features.needed(aws, want, "function_url"):
+        return []  # neither asked for nor deployed (features.py)
     config = _read(aws, want.name)
     if want.http != "function_url":
         return [Step(KIND, f"{want.name} URL", "delete", f"the stage's front is now {want.http or 'none'}")] \

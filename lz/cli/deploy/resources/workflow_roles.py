@@ -25,8 +25,8 @@ AFTER = ()  # needs nothing
 
 def _differences(aws: Aws, m: Machine, roles: dict[str, dict]) -> tuple[dict, list[str]]:
     role = roles.get(m.role_name)
-    policy, attached = (state.role_policy(aws, m.role_name), state.attached(aws, m.role_name)) if role \
-        else (None, [])
+    policy, attached = aws.map(lambda read: read(aws, m.role_name), [state.role_policy, state.attached]) \
+        if role else (None, [])
     parts, why = [], []
     if role is None:
         parts += ["role", "policy"]

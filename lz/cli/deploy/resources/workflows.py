@@ -22,6 +22,7 @@ from ..machines import LOG_PREFIX, ROLE_SUFFIX, Machine, log_group_name, machine
 from ..models import Desired, canonical
 from ..steps import Step
 from . import _workflow_state as state
+from . import features
 from .workflow_roles import delete_role
 
 KIND = "workflow"
@@ -34,9 +35,10 @@ def _retention(group: dict | None) -> int | None:
     return group.get("retentionInDays") if group else None
 
 
-def _differences(aws: Aws, want: Desired, m: Machine, found: state.Existing) -> tuple[dict, list[str]]:
-    """(detail of the step, reasons) for one wanted machine; no parts: nothing to do."""
-    described = state.describe(aws, m.arn)
+def _differences(want: Desired, m: Machine, found: state.Existing,
+                 described: dict | None) -> tuple[dict, list[str]]:
+    """(detail of the step, reasons) for one wanted machine (`described`: as AWS has it, or None);
+    no parts: nothing to do."""
     parts: list[str] = []
     why: list[str] = []
     group = found.groups.get(log_group_name(m.name))
@@ -79,10 +81,14 @@ def _differences(aws: Aws, want: Desired, m: Machine, found: state.Existing) -> 
 
 
 def plan(aws: Aws, want: Desired) -> list[Step]:
-    found = state.existing(aws, want.project, want.stage)
+    if not features.needed(aws, want, "workflows"):
+        return []  # neither asked for nor deployed (features.py)
+    # the wanted machines' ARNs are known: they are read beside the listing of what exists
+    found, *described = aws.map(lambda read: read(), [lambda: state.existing(aws, want.project, want.stage)] + [
+        lambda m=m: state.describe(aws, m.arn) for m in want.workflows])
     steps = []
-    for m, (detail, why) in zip(want.workflows, aws.map(lambda m: _differences(aws, want, m, found), want.workflows),
-                                strict=True):
+    for m, d in zip(want.workflows, described, strict=True):
+        detail, why = _differences(want, m, found, d)
         if detail["parts"]:
             action = "create" if "machine" in detail["parts"] else "update"
             steps.append(Step(KIND, m.name, action, "; ".join(why), detail))
