@@ -35,7 +35,9 @@ def test_deploy_from_scratch_creates_the_stage(aws_env, project: Path) -> None:
     config = fn["Configuration"]
     assert config["Runtime"] == "python3.13" and config["Handler"] == "lz_handler.handler"
     assert config["MemorySize"] == 512 and config["Version"] == "1"
-    assert fn["Tags"] == {"lz:project": "example-flask", "lz:stage": "dev"}
+    # the stage's tags, and the record of its optional features (resources/features.py)
+    assert fn["Tags"] == {"lz:project": "example-flask", "lz:stage": "dev",
+                          "lz:features": "http_api schedules workflows"}
     assert c["logs"].describe_log_groups(logGroupNamePrefix=f"/aws/lambda/{NAME}")["logGroups"][0]["retentionInDays"] == 30
     api = next(a for a in c["apigatewayv2"].get_apis()["Items"] if a["Name"] == NAME)
     integration = c["apigatewayv2"].get_integrations(ApiId=api["ApiId"])["Items"][0]
@@ -190,11 +192,12 @@ def test_a_deploy_interrupted_at_any_step_converges_when_run_again(aws_env, proj
     bundle = build(stage)
     full = run(Aws(REGION), stage, bundle.path, bundle.handler, dry_run=True, show_plan=lambda s: None)
     # role x2, logs, function x3 (create, publish, async settings), HTTP API x5, the example's daily
-    # schedule, its S3 notification, its restock workflow's role and state machine
-    assert len(full.steps) == 15
+    # schedule, its S3 notification, its restock workflow's role and state machine, the record of
+    # the stage's features (last)
+    assert len(full.steps) == 16
     links = chain(lambda **kw: run(Aws(REGION), stage, bundle.path, bundle.handler, dry_run=False, **kw))
     assert [key(s) for s in links[0].planned] == [key(s) for s in full.steps]
-    assert sum(len(link.done) for link in links) == 15 and len(links) >= 8
+    assert sum(len(link.done) for link in links) == 16 and len(links) >= 8
     assert _counts() == {"roles": 1, "log groups": 1, "functions": 1, "apis": 1, "integrations": 1,
                          "routes": 1, "stages": 1, "live": "1", "permissions": 3, "rules": 1,
                          "s3 notifications": 1}

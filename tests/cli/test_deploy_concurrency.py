@@ -82,7 +82,7 @@ def test_a_failing_step_stops_what_needs_it_the_cli_says_which_and_a_rerun_conve
     assert numbers == sorted(numbers) and 5 not in numbers  # the function needs its log group
     done = len(numbers) - 1
     if done:
-        assert f"{done} of 15 steps done: run lz deploy dev again to finish" in failed.stderr
+        assert f"{done} of 16 steps done: run lz deploy dev again to finish" in failed.stderr
     c = clients()
     assert c["lambda"].list_functions()["Functions"] == []  # nor anything that needs the function
     assert [a for a in c["apigatewayv2"].get_apis()["Items"] if a["Name"] == NAME] == [] and rules() == {}

@@ -26,6 +26,7 @@ from . import (
     function,
     http_api,
     logs,
+    record,
     rest_api,
     role,
     s3_notifications,
@@ -39,7 +40,8 @@ from . import (
     workflows,
 )
 
-KINDS = (role, workflow_roles, logs, bucket, static_bucket, function, task_queue, url, http_api, rest_api,
+KINDS = (record,  # first: the record of features this deploy adds (record.py)
+         role, workflow_roles, logs, bucket, static_bucket, function, task_queue, url, http_api, rest_api,
          access, certificate, domain, distribution, dns,  # the front door (issue 12)
          schedules, s3_notifications, sqs_sources, sns_subscriptions, workflows, alarms,
          features)  # last: records what is deployed once everything else is done (features.py)

@@ -21,6 +21,7 @@ from ..steps import Step
 from . import features, http_api, rest_api
 
 KIND = "access"
+AFTER = ("record", "function", "http_api", "rest_api")  # its API; a REST API goes before its usage plan
 AUTHORIZER = "lz-jwt"
 ACCOUNT_RATE, ACCOUNT_BURST = 10000.0, 5000  # API Gateway's account-level defaults per region
 

@@ -24,6 +24,7 @@ from ..steps import Step
 from . import features
 
 KIND = "alarms"
+AFTER = ("record", "function")  # the alias live they watch
 SUFFIXES = ("error-rate", "p99", "throttles", "dlq")
 PERIOD = 300
 

@@ -29,6 +29,7 @@ from ..steps import Step
 from . import features
 
 KIND = "certificate"
+AFTER = ("record", "function")  # no API needed
 CLOUDFRONT_REGION = "us-east-1"
 
 

@@ -26,6 +26,7 @@ from ..steps import Step
 from . import certificate, features, url
 
 KIND = "distribution"
+AFTER = ("record", "function", "url", "certificate")  # the Function URL it fronts, its cert
 ZONE = "Z2FDTNDATAQYW2"  # the hosted zone id of every CloudFront alias target
 CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
 ALL_VIEWER_EXCEPT_HOST = "b689b0a8-53d0-40ab-baf2-68738e2966ac"

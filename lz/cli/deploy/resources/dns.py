@@ -17,6 +17,7 @@ from ..steps import Step
 from . import certificate, domain, features
 
 KIND = "dns"
+AFTER = ("record", "function", "domain", "distribution")  # targets; old certificates once unused
 TYPES = ("A", "AAAA")
 
 

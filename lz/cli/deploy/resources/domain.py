@@ -18,6 +18,7 @@ from ..steps import Step
 from . import certificate, features, http_api, rest_api
 
 KIND = "domain"
+AFTER = ("record", "function", "http_api", "rest_api", "certificate")  # the API it maps, its cert
 TAG_FRONT = "lz:front"
 API_FRONTS = ("http_api", "rest_api")
 ENDPOINT, SECURITY_POLICY = "REGIONAL", "TLS_1_2"  # what every domain lz makes is (the template too)

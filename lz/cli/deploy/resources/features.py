@@ -9,8 +9,8 @@ with no domain listed certificates, domain names and distributions each time (is
 
 The record is the function's tag `lz:features`, the features' names ("alarms domain http_api", or
 "none"). It is written twice in a deploy, so that it always covers everything that exists:
-- before anything of a newly asked-for feature is made: the function's first step (every kind of a
-  feature waits for the function) adds it to what was recorded (`early`);
+- before anything of a newly asked-for feature is made: the plan's first step (record.py; every
+  kind of a feature waits for it) adds it to what was recorded;
 - after every other step (this kind is the plan's last and waits for all others): what the
   settings ask for, now that the deletes of what they no longer ask for are done.
 A kind skips its reads when `needed` says no: its feature is neither asked for nor recorded. With
@@ -80,17 +80,6 @@ def needed(aws: Aws, want: Desired, *features: str) -> bool:
     return found is None or any(name in found for name in features)
 
 
-def early(aws: Aws, want: Desired) -> list[Step]:
-    """The function's step recording the features this deploy adds, before any of them is made
-    (none when nothing is recorded: then every kind reads anyway, until the last step records)."""
-    found = recorded(aws, want)
-    if found is None or wanted(want) <= found:
-        return []
-    new = wanted(want) - found
-    return [Step("function", want.name, "update", f"record the stage's new features: {value(new)}",
-                 {"part": "features", "value": value(found | wanted(want))})]
-
-
 def tag(aws: Aws, want: Desired, text: str) -> None:
     """Set the record on the function (TagResource takes the unqualified function ARN)."""
     arn = want.alias_arn.rsplit(":", 1)[0]
@@ -106,8 +95,8 @@ def plan(aws: Aws, want: Desired) -> list[Step]:
     if current is not None and _tags(aws, want) is None:
         return []  # tags not readable: a record could never be read back, so none is written
     found = recorded(aws, want)
-    if current is not None and found == wanted(want):
-        return []
+    if current is not None and found is not None and found <= wanted(want):
+        return []  # nothing to drop from the record (what is new, the plan's first step adds)
     return [Step(KIND, want.name, "update", f"record the stage's features: {value(wanted(want))}",
                  {"value": value(wanted(want))})]
 

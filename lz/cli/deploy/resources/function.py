@@ -17,7 +17,7 @@ from __future__ import annotations
 from ...aws import Aws, AwsError, error_code, not_found
 from ..models import ALIAS, Desired, function_name
 from ..steps import Step
-from . import bucket, features
+from . import bucket
 
 KIND = "function"
 AFTER = ("role", "logs", "bucket", "static")  # a role to assume, retention from the first line,
@@ -134,7 +134,7 @@ def plan(aws: Aws, want: Desired) -> list[Step]:
                               f"reserved concurrency -> {want.reserved_concurrency}", {"part": "concurrency"}))
         steps.append(Step(KIND, want.name, "update", _async_reason(want), {"part": "async", "exists": False}))
         return steps
-    steps = features.early(aws, want)  # first: the record of a new feature, before it is made
+    steps = []
     latest = current["Configuration"]
     if latest.get("CodeSha256") != want.code_sha256 or _arch(latest) != want.architecture:
         steps.append(Step(KIND, want.name, "update", "code changed",
@@ -348,8 +348,6 @@ def apply(aws: Aws, step: Step, want: Desired) -> None:
             made = lam.update_function_code(FunctionName=want.name, Architectures=[want.architecture],
                                             **_code(aws, want))
         settled(aws, want.name, made)
-    elif step.action == "update" and step.detail.get("part") == "features":
-        features.tag(aws, want, step.detail["value"])
     elif step.action == "update" and step.detail.get("part") == "async":
         retries, age, destination = _async_wanted(want)
         with aws.explain(f"setting the async invoke configuration of {want.name}:{ALIAS}"):

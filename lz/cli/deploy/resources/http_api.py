@@ -10,7 +10,7 @@ from ..steps import Step
 from . import _permissions, features
 
 KIND = "http_api"
-AFTER = ("function",)  # the alias live
+AFTER = ("record", "function")  # the alias live
 SID = "lz-http-api"
 PARTS = ("api", "integration", "route", "stage", "permission")
 

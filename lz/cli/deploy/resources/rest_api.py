@@ -20,7 +20,7 @@ from ..steps import Step
 from . import _permissions, features
 
 KIND = "rest_api"
-AFTER = ("function",)  # the alias live
+AFTER = ("record", "function")  # the alias live
 SID = "lz-rest-api"
 
 

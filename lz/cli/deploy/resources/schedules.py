@@ -14,7 +14,7 @@ from ..steps import Step
 from . import _permissions, features
 
 KIND = "schedules"
-AFTER = ("function",)  # the alias live
+AFTER = ("record", "function")  # the alias live
 TARGET_ID = "lz"
 
 

@@ -10,7 +10,7 @@ from ..steps import Step
 from . import features
 
 KIND = "sqs"
-AFTER = ("function", "task_queue")  # the alias live, the role's read grant, the queue
+AFTER = ("record", "function", "task_queue")  # the alias live, the role's read grant, the queue
 RESPONSE_TYPES = ["ReportBatchItemFailures"]
 
 

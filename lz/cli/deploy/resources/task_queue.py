@@ -17,7 +17,7 @@ from ..steps import Step
 from . import features
 
 KIND = "task_queue"
-AFTER = ()  # needs nothing
+AFTER = ("record",)  # only the record of a new feature (record.py)
 RETENTION = 1_209_600  # 14 days, SQS's longest
 MAX_MESSAGE = 1_048_576
 

@@ -23,7 +23,7 @@ from ..steps import Step
 from . import _permissions, features
 
 KIND = "url"
-AFTER = ("function",)  # the alias live
+AFTER = ("record", "function")  # the alias live
 SID = "lz-function-url"  # lambda:InvokeFunctionUrl, auth type NONE
 SID_INVOKE = "lz-function-url-invoke"  # lambda:InvokeFunction, only when invoked via the URL
 PUBLIC = (SID, SID_INVOKE)

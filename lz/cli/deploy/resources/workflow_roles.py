@@ -20,7 +20,7 @@ from ..steps import Step
 from . import _workflow_state as state
 
 KIND = "workflow_role"
-AFTER = ()  # needs nothing
+AFTER = ("record",)  # only the record of a new feature (record.py)
 
 
 def _differences(aws: Aws, m: Machine, roles: dict[str, dict]) -> tuple[dict, list[str]]:

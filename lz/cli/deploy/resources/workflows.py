@@ -26,7 +26,7 @@ from . import features
 from .workflow_roles import delete_role
 
 KIND = "workflow"
-AFTER = ("function", "workflow_role")  # the alias live, the machine's role
+AFTER = ("record", "function", "workflow_role")  # the alias live, the machine's role
 RETRY_DELAYS = (1, 2, 4, 8, 8, 8, 8, 8, 8)  # about a minute, for a new role to reach Step Functions
 _ORDER = ("logs", "retention", "replace", "machine", "update", "tags", "drop-logs")
 
