@@ -28,7 +28,7 @@ def project(tmp_path: Path) -> Path:
     return project_copy(tmp_path, "example_flask")
 
 
-def deploy(project: Path, on_step=lambda index, step: None, **changes):
+def deploy(project: Path, on_done=lambda index, step, error: None, **changes):
     """Deploy the stage in-process (the engine of `lz deploy`): (the result, its calls by
     "service:Operation", counted by a botocore hook registered on the deploy's session)."""
     from lz.cli.aws import Aws
@@ -47,7 +47,7 @@ def deploy(project: Path, on_step=lambda index, step: None, **changes):
         calls[f"{model.service_model.service_name}:{model.name}"] += 1
 
     aws.session.events.register("before-call", count)  # every client made from the session has it
-    result = run(aws, stage, bundle.path, bundle.handler, False, show_plan=lambda steps: None, on_step=on_step)
+    result = run(aws, stage, bundle.path, bundle.handler, False, show_plan=lambda steps: None, on_done=on_done)
     return result, calls
 
 
@@ -100,18 +100,19 @@ def test_a_feature_removed_after_it_was_deployed_is_still_deleted(aws_env, proje
 
 
 def test_a_deploy_stopped_after_a_new_feature_was_made_still_deletes_it_later(aws_env, project) -> None:
-    """The record grows before the feature's resources are made: a deploy that stops after the
-    alarm exists and before the plan's last step leaves a record that names it."""
-    from lz.cli.aws import AwsError
-
+    """The record grows before the feature's resources are made (the plan's first step): a deploy
+    stopped as soon as the alarm exists leaves a record that names it."""
     deploy(project)
 
-    def fail(index, step) -> None:
-        if step.kind == "features":
-            raise AwsError("stopped here")
+    class Stop(Exception):
+        pass
 
-    with pytest.raises(AwsError, match="stopped here"):
-        deploy(project, on_step=fail, alarms={"throttles": 1})
+    def stop(index, step, error) -> None:  # as Ctrl-C would, right after the alarm was made
+        if step.kind == "alarms" and error is None:
+            raise Stop
+
+    with pytest.raises(Stop):
+        deploy(project, on_done=stop, alarms={"throttles": 1})
     assert alarms() == [f"{NAME}-throttles"] and "alarms" in record().split()
     removed, _ = deploy(project, alarms={})
     assert ("alarms", "delete") in [(s.kind, s.action) for s in removed.steps]

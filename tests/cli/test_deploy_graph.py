@@ -178,3 +178,21 @@ def test_aws_pause_ends_at_once_when_the_command_is_stopping() -> None:
     aws.stopping.set()
     with pytest.raises(Stopped):
         aws.pause(LONG)
+
+
+def test_the_front_door_and_alarms_wait_for_what_they_use_only_and_the_features_record_frames_the_rest() -> None:
+    """The front door's kinds and alarms declare AFTER, so a schedule or a workflow no longer waits
+    for a certificate; every kind of an optional feature waits for the record of new features
+    (record, first), and the record of what is deployed (features, last) for every kind."""
+    from lz.cli.deploy.resources import KINDS, features
+
+    after = graph.waits_for(KINDS)
+    assert after["access"] >= {"http_api", "rest_api"} and after["domain"] >= {"certificate", "http_api", "rest_api"}
+    assert after["distribution"] >= {"url", "certificate"} and after["dns"] >= {"domain", "distribution"}
+    assert "function" in after["alarms"] and "certificate" not in after["alarms"]
+    for kind in ("schedules", "s3", "sqs", "sns", "workflow"):
+        assert not after[kind] & {"access", "certificate", "domain", "distribution", "dns"}, kind
+    for kind in ("url", "http_api", "rest_api", "access", "certificate", "domain", "distribution", "dns",
+                 "alarms", "task_queue", "sqs", "schedules", "workflow", "workflow_role"):
+        assert "record" in after[kind], kind
+    assert after["features"] == {k.KIND for k in KINDS} - {features.KIND}
