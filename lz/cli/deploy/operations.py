@@ -22,10 +22,18 @@ from .secrets import with_grants
 from .steps import Done, Step
 
 
-# the clients every deploy uses (s3 and sns only for some stages: made when first needed);
-# cloudformation first: the check that no stack owns the stage runs while the bundle builds
-DEPLOY_CLIENTS = ("cloudformation", "iam", "lambda", "logs", "sqs", "apigatewayv2", "apigateway", "events",
-                  "stepfunctions")
+# the clients a deploy needs whatever the stage has, made while the lock is taken and the bundle
+# built (deploy/lock.py); cloudformation first: the check that no stack owns the stage runs during
+# the build. Each other client is made when a kind first needs it: a stage without a task queue,
+# a REST API or alarms never loads the models of SQS, API Gateway or CloudWatch (~20-40 ms of CPU each)
+DEPLOY_CLIENTS = ("cloudformation", "lambda", "iam", "logs", "events", "stepfunctions")
+FRONT_CLIENTS = {"http_api": "apigatewayv2", "rest_api": "apigateway"}
+
+
+def deploy_clients(stage: Stage) -> tuple[str, ...]:
+    """The clients to make ahead of the plan for this stage: the common ones and its front's."""
+    front = FRONT_CLIENTS.get(stage.http) if isinstance(stage.http, str) else None
+    return DEPLOY_CLIENTS + ((front,) if front else ())
 
 
 @dataclass
