@@ -96,6 +96,9 @@ class Aws:
             self.session = boto3.Session(profile_name=profile, region_name=region)
         except (ProfileNotFound, BotoCoreError) as exc:
             raise AwsError(f"cannot use AWS profile {profile!r}: {exc}") from None
+        from .models_cache import install
+
+        install(self.session._session)  # service models from a marshal copy, not JSON, after the first
         if not self.session.region_name:
             raise AwsError('no AWS region: set "region" in lz_settings.json, --region or AWS_REGION')
         self.region: str = self.session.region_name
