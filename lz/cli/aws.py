@@ -198,6 +198,11 @@ class Aws:
     def writes(self) -> int:
         return writes_of(self.calls)
 
+    def account_is(self, account: str) -> None:
+        """The account as an answer already in hand shows it (a function's ARN): no STS call."""
+        with self._lock:
+            self._account = self._account or account
+
     @property
     def account(self) -> str:
         if self._account is None:

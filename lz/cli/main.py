@@ -141,7 +141,7 @@ def deploy(stage: str, dry_run: bool, force_unlock: bool, confirm: bool, engine:
     from .aws import AwsError
     from .bundle import BuildError, DependencyError, build
     from .deploy.lock import for_stage
-    from .deploy.operations import deploy_clients
+    from .deploy.operations import warm
     from .deploy.operations import deploy as run
     from .registry import RegistryError
 
@@ -174,7 +174,7 @@ def deploy(stage: str, dry_run: bool, force_unlock: bool, confirm: bool, engine:
 
     try:
         with for_stage(aws, settings, "deploy", force_unlock, lambda m: out.print(m, markup=False),
-                       enabled=not dry_run, clients=deploy_clients(settings)):
+                       enabled=not dry_run, warm=lambda: warm(aws, settings)):
             from concurrent.futures import ThreadPoolExecutor
 
             from .stack.engine import guard_lz

@@ -235,14 +235,16 @@ def stage_lock(aws: Aws, root: Path, project: str, stage: str, command: str,
 
 def for_stage(aws: Aws, stage, command: str, force_unlock: bool = False,
               say: Callable[[str], None] = lambda message: None, enabled: bool = True,
-              clients: Sequence[str] = ()):
+              clients: Sequence[str] = (), warm: Callable[[], object] | None = None):
     """stage_lock for a loaded settings.Stage; a no-op when not `enabled` (a dry run changes
-    nothing, so it neither waits for nor blocks a deploy)."""
+    nothing, so it neither waits for nor blocks a deploy). `warm` (default: the account and
+    `clients`) runs on a thread of its own meanwhile."""
     if not enabled:
         return nullcontext()
-    # the plan needs the account and `clients` next: get them while the lock call (and the build)
-    # run; a failure here is not kept, and shows where the same is asked for again
-    threading.Thread(target=lambda: _quietly(lambda: (aws.account, aws.prepare(clients))), daemon=True).start()
+    # the command needs the account and `clients` next: get them while the lock call (and the
+    # build) run; a failure here is not kept, and shows where the same is asked for again
+    warm = warm or (lambda: (aws.account, aws.prepare(clients)))
+    threading.Thread(target=lambda: _quietly(warm), daemon=True).start()
     return stage_lock(aws, stage.root, stage.project, stage.name, command, force_unlock, say)
 
 

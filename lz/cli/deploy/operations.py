@@ -16,7 +16,7 @@ from . import limits
 from .apply import apply, teardown
 from .models import ALIAS, Desired, desired
 from .plan import make_plan, teardown_plan
-from .resources import function, http_api, rest_api, url
+from .resources import features, function, http_api, rest_api, url
 from . import canary
 from .secrets import with_grants
 from .steps import Done, Step
@@ -34,6 +34,36 @@ def deploy_clients(stage: Stage) -> tuple[str, ...]:
     """The clients to make ahead of the plan for this stage: the common ones and its front's."""
     front = FRONT_CLIENTS.get(stage.http) if isinstance(stage.http, str) else None
     return DEPLOY_CLIENTS + ((front,) if front else ())
+
+
+def warm(aws: Aws, stage: Stage) -> None:
+    """What a deploy needs first, fetched while the lock is taken and the bundle built (on the
+    lock's thread, deploy/lock.py): the clients made ahead, the function as the plan reads it
+    first (through aws.read, so the plan finds it), and the account, from the function's ARN: STS
+    (a client and a call) only for a stage not deployed yet."""
+    name = stage.function_name
+    found, _ = aws.map(lambda read: read(), [lambda: function._get(aws, name),
+                                             lambda: aws.prepare(deploy_clients(stage))])
+    if found is None:
+        _ = aws.account  # fetched now: the plan needs it
+        return
+    aws.account_is(found["Configuration"]["FunctionArn"].split(":")[4])
+    # the plan's first reads that need no bundle, so that its next ones start at once
+    from .resources import _permissions
+    from .resources import _workflow_state as machines
+
+    from .resources import schedules
+
+    recorded = ((found.get("Tags") or {}).get(features.TAG) or "").split()
+    reads = [lambda: _permissions.statements(aws, name)]
+    if stage.http == "http_api":
+        reads.append(lambda: http_api._find(aws, name, stage.project, stage.name))
+    if "workflows" in recorded:
+        reads += [lambda: machines.roles(aws, stage.project, stage.name),
+                  lambda: machines._machines(aws, stage.project, stage.name)]
+    if "schedules" in recorded:
+        reads.append(lambda: schedules._existing(aws, stage.project, stage.name))
+    aws.map(lambda read: read(), reads)
 
 
 @dataclass

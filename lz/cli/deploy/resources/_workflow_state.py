@@ -41,6 +41,11 @@ def machine_tags(aws: Aws, arn: str) -> dict[str, str]:
 
 
 def _machines(aws: Aws, project: str, stage: str) -> dict[str, dict]:
+    """The stage's state machines (by name), read once per command until one is written."""
+    return aws.read(("workflow-machines", project, stage), lambda: _read_machines(aws, project, stage))
+
+
+def _read_machines(aws: Aws, project: str, stage: str) -> dict[str, dict]:
     sfn = aws.client("stepfunctions")
     prefix = machine_prefix(project, stage)
     listed: list[dict] = []

@@ -37,6 +37,12 @@ def _input(function: str, payload) -> str:
 
 
 def _existing(aws: Aws, project: str, stage: str) -> dict[str, dict]:
+    """The stage's rules, read once per command until one is written (a deploy reads them while
+    its bundle builds: operations.warm)."""
+    return aws.read(("schedules", project, stage), lambda: _read(aws, project, stage))
+
+
+def _read(aws: Aws, project: str, stage: str) -> dict[str, dict]:
     events = aws.client("events")
     rules, token = [], None
     with aws.explain(f"listing the EventBridge rules of {project}-{stage}"):
@@ -96,6 +102,7 @@ def plan(aws: Aws, want: Desired) -> list[Step]:
 
 
 def apply(aws: Aws, step: Step, want: Desired) -> None:
+    aws.forget("schedules")
     events = aws.client("events")
     name = step.detail["rule"]
     with aws.explain(f"{step.action} EventBridge rule {name}"):
@@ -115,6 +122,7 @@ def teardown(aws: Aws, project: str, stage: str, region: str) -> list[Step]:
 
 
 def delete(aws: Aws, step: Step) -> None:
+    aws.forget("schedules")
     events = aws.client("events")
     name = step.detail["rule"]
     with aws.explain(f"deleting EventBridge rule {name}"):

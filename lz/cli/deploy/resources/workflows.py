@@ -167,6 +167,7 @@ def _create(aws: Aws, m: Machine) -> None:
 
 
 def apply(aws: Aws, step: Step, want: Desired) -> None:
+    aws.forget("workflow-machines")
     m = next(m for m in want.workflows if m.name == step.name)
     parts = step.detail["parts"]
     sfn = aws.client("stepfunctions")
@@ -213,6 +214,7 @@ def _delete_group(aws: Aws, name: str) -> None:
 
 
 def delete(aws: Aws, step: Step) -> None:
+    aws.forget("workflow-machines")
     if step.detail.get("machine"):
         _delete_machine(aws, step.detail["machine"])
     if step.detail.get("log_group"):
