@@ -141,7 +141,7 @@ def deploy(stage: str, dry_run: bool, force_unlock: bool, confirm: bool, engine:
     from .aws import AwsError
     from .bundle import BuildError, DependencyError, build
     from .deploy.lock import for_stage
-    from .deploy.operations import warm
+    from .deploy.operations import deploy_clients, warm
     from .deploy.operations import deploy as run
     from .registry import RegistryError
 
@@ -174,12 +174,17 @@ def deploy(stage: str, dry_run: bool, force_unlock: bool, confirm: bool, engine:
 
     try:
         with for_stage(aws, settings, "deploy", force_unlock, lambda m: out.print(m, markup=False),
-                       enabled=not dry_run, warm=lambda: warm(aws, settings)):
+                       enabled=not dry_run, warm=lambda: aws.prepare(deploy_clients(settings))):
             from concurrent.futures import ThreadPoolExecutor
 
             from .stack.engine import guard_lz
 
-            with ThreadPoolExecutor(1) as side:  # does a stack own the stage? asked while the bundle builds
+            # while the bundle builds: the plan's first reads (not waited for: the plan finds
+            # each read, done or under way, through aws.read), and does a stack own the stage?
+            warming = ThreadPoolExecutor(1)
+            warming.submit(warm, aws, settings)
+            warming.shutdown(wait=False)
+            with ThreadPoolExecutor(1) as side:
                 guarded = side.submit(guard_lz, aws, settings)
                 bundle = build(settings)
                 guarded.result()

@@ -238,7 +238,8 @@ def for_stage(aws: Aws, stage, command: str, force_unlock: bool = False,
               clients: Sequence[str] = (), warm: Callable[[], object] | None = None):
     """stage_lock for a loaded settings.Stage; a no-op when not `enabled` (a dry run changes
     nothing, so it neither waits for nor blocks a deploy). `warm` (default: the account and
-    `clients`) runs on a thread of its own meanwhile."""
+    `clients`) runs meanwhile on a daemon thread; it must start no thread pool, whose threads the
+    process would wait for on its way out (a deploy refused by the lock, say)."""
     if not enabled:
         return nullcontext()
     # the command needs the account and `clients` next: get them while the lock call (and the

@@ -37,33 +37,34 @@ def deploy_clients(stage: Stage) -> tuple[str, ...]:
 
 
 def warm(aws: Aws, stage: Stage) -> None:
-    """What a deploy needs first, fetched while the lock is taken and the bundle built (on the
-    lock's thread, deploy/lock.py): the clients made ahead, the function as the plan reads it
-    first (through aws.read, so the plan finds it), and the account, from the function's ARN: STS
-    (a client and a call) only for a stage not deployed yet."""
-    name = stage.function_name
-    found, _ = aws.map(lambda read: read(), [lambda: function._get(aws, name),
-                                             lambda: aws.prepare(deploy_clients(stage))])
-    if found is None:
-        _ = aws.account  # fetched now: the plan needs it
-        return
-    aws.account_is(found["Configuration"]["FunctionArn"].split(":")[4])
-    # the plan's first reads that need no bundle, so that its next ones start at once
-    from .resources import _permissions
+    """What a deploy reads first, read while its bundle builds (main.py runs this beside the build,
+    once the stage's lock is taken): the function, whose ARN gives the account (STS, a client and
+    a call, only for a stage not deployed yet), then the plan's first reads that need no bundle,
+    each through aws.read so that the plan finds them: the resource policy, the HTTP API, and
+    those of the recorded workflows and schedules. So the plan makes one round of reads. A failure
+    here is not kept: the plan reads again and reports it."""
+    from .resources import _permissions, schedules
     from .resources import _workflow_state as machines
 
-    from .resources import schedules
-
-    recorded = ((found.get("Tags") or {}).get(features.TAG) or "").split()
-    reads = [lambda: _permissions.statements(aws, name)]
-    if stage.http == "http_api":
-        reads.append(lambda: http_api._find(aws, name, stage.project, stage.name))
-    if "workflows" in recorded:
-        reads += [lambda: machines.roles(aws, stage.project, stage.name),
-                  lambda: machines._machines(aws, stage.project, stage.name)]
-    if "schedules" in recorded:
-        reads.append(lambda: schedules._existing(aws, stage.project, stage.name))
-    aws.map(lambda read: read(), reads)
+    name = stage.function_name
+    try:
+        found = function._get(aws, name)
+        if found is None:
+            _ = aws.account  # fetched now: the plan needs it
+            return
+        aws.account_is(found["Configuration"]["FunctionArn"].split(":")[4])
+        recorded = ((found.get("Tags") or {}).get(features.TAG) or "").split()
+        reads = [lambda: _permissions.statements(aws, name)]
+        if stage.http == "http_api":
+            reads.append(lambda: http_api._find(aws, name, stage.project, stage.name))
+        if "workflows" in recorded:
+            reads += [lambda: machines.roles(aws, stage.project, stage.name),
+                      lambda: machines._machines(aws, stage.project, stage.name)]
+        if "schedules" in recorded:
+            reads.append(lambda: schedules._existing(aws, stage.project, stage.name))
+        aws.map(lambda read: read(), reads)
+    except Exception:  # noqa: BLE001 - see the docstring
+        pass
 
 
 @dataclass
