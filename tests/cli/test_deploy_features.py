@@ -28,10 +28,22 @@ def project(tmp_path: Path) -> Path:
     return project_copy(tmp_path, "example_flask")
 
 
-def deploy(project: Path, on_done=lambda index, step, error: None, **changes):
-    """Deploy the stage in-process (the engine of `lz deploy`): (the result, its calls by
-    "service:Operation", counted by a botocore hook registered on the deploy's session)."""
+def counted():
+    """An Aws whose calls are counted ("service:Operation") by a botocore hook on its session."""
     from lz.cli.aws import Aws
+
+    aws = Aws(REGION)
+    calls: Counter[str] = Counter()
+
+    def count(model, **kwargs) -> None:
+        calls[f"{model.service_model.service_name}:{model.name}"] += 1
+
+    aws.session.events.register("before-call", count)  # every client made from the session has it
+    return aws, calls
+
+
+def deploy(project: Path, on_done=lambda index, step, error: None, aws_calls=None, **changes):
+    """Deploy the stage in-process (the engine of `lz deploy`): (the result, its calls)."""
     from lz.cli.bundle import build
     from lz.cli.deploy.operations import deploy as run
     from lz.cli.settings import load
@@ -40,13 +52,7 @@ def deploy(project: Path, on_done=lambda index, step, error: None, **changes):
         settings(project, **changes)
     stage = load(project, "dev")
     bundle = build(stage)
-    aws = Aws(REGION)
-    calls: Counter[str] = Counter()
-
-    def count(model, **kwargs) -> None:
-        calls[f"{model.service_model.service_name}:{model.name}"] += 1
-
-    aws.session.events.register("before-call", count)  # every client made from the session has it
+    aws, calls = aws_calls or counted()
     result = run(aws, stage, bundle.path, bundle.handler, False, show_plan=lambda steps: None, on_done=on_done)
     return result, calls
 
@@ -147,3 +153,24 @@ def test_the_record_is_a_valid_tag_value() -> None:
         text = features.value(names)
         assert len(text) <= 256 and re.fullmatch(r"[A-Za-z0-9 _.:/=+\-@]*", text), text
         assert (features.NONE not in text.split()) == bool(names)
+
+
+def test_what_a_deploy_reads_while_it_builds_the_plan_does_not_read_again(aws_env, project) -> None:
+    """operations.warm (run beside the build): the account comes from the function's ARN, not STS,
+    and the plan reuses the function, its policy, the HTTP API, the recorded schedules' rules and
+    workflows' machines and roles instead of reading them again."""
+    from lz.cli.deploy.operations import warm
+    from lz.cli.settings import load
+
+    deploy(project)
+    aws, calls = counted()
+    warm(aws, load(project, "dev"))
+    assert aws.account == "123456789012" and reads_of(calls, "sts:") == []
+    early = set(calls)
+    assert {"lambda:GetFunction", "lambda:GetPolicy", "apigatewayv2:GetApis", "events:ListRules",
+            "stepfunctions:ListStateMachines", "iam:ListRoles"} <= early
+    again, calls = deploy(project, aws_calls=(aws, calls))
+    assert again.steps == []
+    assert {op: calls[op] for op in early if op != "lambda:GetFunction"} == {op: 1 for op in early
+                                                                          if op != "lambda:GetFunction"}
+    assert calls["lambda:GetFunction"] == 2  # $LATEST (early) and live (the plan), once each

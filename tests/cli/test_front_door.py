@@ -369,7 +369,10 @@ def test_a_deploy_interrupted_after_any_front_door_step_converges(front_env, pro
     assert len(door) == count, [s.as_dict() for s in full.steps]
     links = chain(lambda **kw: deploy(Aws(REGION), stage, bundle.path, bundle.handler, dry_run=False, **kw),
                   stop_at=door[0])
-    assert len(links) >= count
+    # independent steps started beside the stopped one finish in the same deploy (the front door's
+    # kinds declare what they wait for): at least the chain certificate -> domain -> its mapping
+    # (or distribution) -> records takes deploys of its own
+    assert len(links) >= 3
     settled = deploy(Aws(REGION), stage, bundle.path, bundle.handler, dry_run=False, show_plan=lambda s: None)
     assert settled.steps == [] and settled.url == f"https://{DOMAIN}/" + ("v1/" if front == "http_api" else "")
     assert len(lz_certificates("us-east-1")) == 1
