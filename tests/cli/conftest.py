@@ -139,6 +139,7 @@ def moto_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         # moto's request recorder (started by the tests that assert what a bundle sent) writes here,
         # in the session's folder: what it records (uploaded zips too) goes when pytest prunes it
         recorder._location = str(tmp_path_factory.mktemp("moto-recording") / "requests.jsonl")
+        _one_recorded_request_at_a_time(recorder)
         server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
         server.start()
         _MOTO.update(server=server, endpoint=f"http://127.0.0.1:{port}", users=0)
@@ -229,6 +230,22 @@ def aws_env(lz_env, moto_endpoint, monkeypatch) -> dict[str, str]:
             monkeypatch.setenv(key, value)
     monkeypatch.delenv("AWS_PROFILE", raising=False)
     return env
+
+
+def _one_recorded_request_at_a_time(recorder) -> None:  # noqa: ANN001 - moto's Recorder
+    """moto's recorder appends each request with two writes (the JSON, then a newline) from the
+    server's request threads; a deploy's concurrent calls (several a moment) then interleave their
+    lines, and a large one (a zip upload) is split by another. One lock around each entry."""
+    import threading
+
+    lock = threading.Lock()
+    record = recorder._record_request
+
+    def locked(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        with lock:
+            return record(*args, **kwargs)
+
+    recorder._record_request = locked
 
 
 def moto_requests(endpoint: str, action: str) -> list[dict]:
