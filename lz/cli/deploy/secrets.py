@@ -96,16 +96,22 @@ def _customer_keys(aws: Aws, keys: set[str]) -> list[str]:
     return out
 
 
+# Each kind of reference: its service, the role statement's id and the one action it needs
+# (shared by the deploy's statements, which read AWS, and the template's, which cannot).
+_READS = (("ssm", "ReadParameters", "ssm:GetParameters"),
+          ("secretsmanager", "ReadSecrets", "secretsmanager:GetSecretValue"))
+
+
 def statements(aws: Aws, secrets: dict[str, str]) -> tuple[dict, ...]:
     """The role statements for `secrets` (variable -> reference), after checking each exists."""
     refs = _refs(secrets)
+    readers = {"ssm": _parameters, "secretsmanager": _secrets}
     out: list[dict] = []
-    for service, sid, action, read in (("ssm", "ReadParameters", "ssm:GetParameters", _parameters),
-                                       ("secretsmanager", "ReadSecrets", "secretsmanager:GetSecretValue", _secrets)):
+    for service, sid, action in _READS:
         mine = {v: r for v, r in refs.items() if r.service == service}
         if not mine:
             continue
-        arns, keys = read(aws, mine)
+        arns, keys = readers[service](aws, mine)
         out.append({"Sid": sid, "Effect": "Allow", "Action": [action], "Resource": sorted(set(arns))})
         customer = _customer_keys(aws, keys)
         if customer:
@@ -128,17 +134,13 @@ def template_statements(want: Desired) -> tuple[dict, ...]:
     the pattern AWS documents for naming a secret in a policy), unless the reference is the full
     ARN. A customer managed key cannot be found without reading AWS: the template's notes say so."""
     refs = _refs(want.secrets)
+    prefix = {"ssm": f"arn:aws:ssm:{want.region}:{want.account}:parameter/",
+              "secretsmanager": f"arn:aws:secretsmanager:{want.region}:{want.account}:secret:"}
     out: list[dict] = []
-    parameters = sorted({r.id if r.id.startswith("arn:") else
-                         f"arn:aws:ssm:{want.region}:{want.account}:parameter/{r.id.lstrip('/')}"
-                         for r in refs.values() if r.service == "ssm"})
-    if parameters:
-        out.append({"Sid": "ReadParameters", "Effect": "Allow", "Action": ["ssm:GetParameters"],
-                    "Resource": parameters})
-    secrets = sorted({r.id if r.id.startswith("arn:") else
-                      f"arn:aws:secretsmanager:{want.region}:{want.account}:secret:{r.id}-??????"
-                      for r in refs.values() if r.service == "secretsmanager"})
-    if secrets:
-        out.append({"Sid": "ReadSecrets", "Effect": "Allow", "Action": ["secretsmanager:GetSecretValue"],
-                    "Resource": secrets})
+    for service, sid, action in _READS:
+        arns = sorted({r.id if r.id.startswith("arn:") else
+                       prefix[service] + (r.id.lstrip("/") if service == "ssm" else f"{r.id}-??????")
+                       for r in refs.values() if r.service == service})
+        if arns:
+            out.append({"Sid": sid, "Effect": "Allow", "Action": [action], "Resource": arns})
     return tuple(out)
