@@ -141,7 +141,7 @@ def deploy(stage: str, dry_run: bool, force_unlock: bool, confirm: bool, engine:
     from .aws import AwsError
     from .bundle import BuildError, DependencyError, build
     from .deploy.lock import for_stage
-    from .deploy.operations import deploy_clients, warm
+    from .deploy.operations import deploy_clients, warm_beside
     from .deploy.operations import deploy as run
     from .registry import RegistryError
 
@@ -179,11 +179,7 @@ def deploy(stage: str, dry_run: bool, force_unlock: bool, confirm: bool, engine:
 
             from .stack.engine import guard_lz
 
-            # while the bundle builds: the plan's first reads (not waited for: the plan finds
-            # each read, done or under way, through aws.read), and does a stack own the stage?
-            warming = ThreadPoolExecutor(1)
-            warming.submit(warm, aws, settings)
-            warming.shutdown(wait=False)
+            warm_beside(aws, settings)  # while the bundle builds; and does a stack own the stage?
             with ThreadPoolExecutor(1) as side:
                 guarded = side.submit(guard_lz, aws, settings)
                 bundle = build(settings)

@@ -36,6 +36,16 @@ def deploy_clients(stage: Stage) -> tuple[str, ...]:
     return DEPLOY_CLIENTS + ((front,) if front else ())
 
 
+def warm_beside(aws: Aws, stage: Stage) -> None:
+    """warm() on a thread of its own, not waited for: the plan finds each read, done or under
+    way, through aws.read."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    pool = ThreadPoolExecutor(1)
+    pool.submit(warm, aws, stage)
+    pool.shutdown(wait=False)
+
+
 def warm(aws: Aws, stage: Stage) -> None:
     """What a deploy reads first, read while its bundle builds (main.py runs this beside the build,
     once the stage's lock is taken): the function, whose ARN gives the account (STS, a client and
