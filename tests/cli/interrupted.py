@@ -32,12 +32,12 @@ class Link:
     done: list[int] = field(default_factory=list)
 
 
-def chain(run: Callable[..., Any], stop_at: int = 1, exact: bool = True, limit: int = 80) -> list[Link]:
+def chain(run: Callable[..., Any], stop_at: int = 1, limit: int = 80) -> list[Link]:
     """Deploy again and again until a deploy plans nothing; each one that plans more than
     `stop_at` steps is stopped as step `stop_at` starts (the first deploy at `stop_at`, later
-    ones at 1). `run(show_plan=, on_step=, on_done=)` runs one deploy. With `exact`, each plan
-    must be the previous plan without the steps it finished, in the same order; without, no
-    longer than that. Each deploy stopped after step 0 must have done at least one step. The links, the last one with an empty plan."""
+    ones at 1). `run(show_plan=, on_step=, on_done=)` runs one deploy. Each plan must be the
+    previous plan without the steps it finished, in the same order; each deploy stopped after
+    step 0 must have done at least one step. The links, the last one with an empty plan."""
     links: list[Link] = []
     while True:
         link = Link([])
@@ -62,9 +62,6 @@ def chain(run: Callable[..., Any], stop_at: int = 1, exact: bool = True, limit: 
         if len(links) > 1:
             before = links[-2]
             left = [key(s) for i, s in enumerate(before.planned) if i not in before.done]
-            if exact:
-                assert [key(s) for s in link.planned] == left, (len(links), left, link.planned)
-            else:
-                assert len(link.planned) <= len(left), (len(links), left, link.planned)
+            assert [key(s) for s in link.planned] == left, (len(links), left, link.planned)
         if not link.planned:
             return links
