@@ -172,19 +172,17 @@ def test_dependency_test_folders_are_left_out_unless_imported_or_kept(lz_env, tm
     assert not any(n.startswith("gamma/tests/") for n in names)
 
 
-def test_test_folders_are_chosen_the_same_whether_removed_or_skipped(tmp_path: Path) -> None:
-    """The build no longer deletes the folders it leaves out (it skips them when zipping, and the
-    install folder goes as a whole afterwards): the choice must be the one deleting made."""
-    from lz.cli.bundle.striptests import strip_tests
+def test_test_folders_are_chosen_without_deleting_anything(tmp_path: Path) -> None:
+    """The build does not delete the folders it leaves out (it skips them when zipping, and the
+    install folder goes as a whole afterwards): choosing them reads the site and changes nothing."""
+    from lz.cli.bundle.striptests import test_folders, unneeded
 
-    sites = {}
-    for label in ("removed", "skipped"):
-        site = sites[label] = tmp_path / label
-        for files in PACKAGES.values():
-            for name, text in files.items():
-                (site / name).parent.mkdir(parents=True, exist_ok=True)
-                (site / name).write_text(text)
-    removed = strip_tests(sites["removed"], [])
-    skipped = strip_tests(sites["skipped"], [], remove=False)
-    assert removed == skipped and "alpha/tests" in removed and "beta/tests" not in removed
-    assert not (sites["removed"] / "alpha/tests").exists() and (sites["skipped"] / "alpha/tests").is_dir()
+    site = tmp_path / "site"
+    for files in PACKAGES.values():
+        for name, text in files.items():
+            (site / name).parent.mkdir(parents=True, exist_ok=True)
+            (site / name).write_text(text)
+    before = sorted(p.relative_to(site).as_posix() for p in site.rglob("*"))
+    left_out = unneeded(site, test_folders(site, []))
+    assert "alpha/tests" in left_out and "beta/tests" not in left_out
+    assert sorted(p.relative_to(site).as_posix() for p in site.rglob("*")) == before

@@ -15,6 +15,7 @@ import lz.cli.bundle.compile as compile_module
 from lz.cli.bundle import archive
 from lz.cli.bundle.compile import CompileError, Interpreter, compile_sources, interpreter, pyc_name
 from lz.cli.bundle.pycache import BytecodeCache
+from lz.cli.bundle.sitezip import _top  # the build's grouping: a top-level package
 from tests.cli.conftest import need_python
 
 SOURCES = {
@@ -159,10 +160,6 @@ def test_a_worker_that_stops_in_the_middle_of_a_pyc_is_an_error_and_nothing_half
     with pytest.raises(CompileError, match="before 1 files were done"):
         compile_sources(sources, fake, lambda s, pyc, data: got.__setitem__(pyc, data))
     assert got == {}
-
-
-def _top(arcname: str) -> str:
-    return arcname.split("/", 1)[0]
 
 
 def test_grouped_sources_are_one_cache_entry_per_group_taken_whole_failures_included(

@@ -17,7 +17,6 @@ import ast
 import fnmatch
 import os
 import re
-import shutil
 from pathlib import Path
 
 from .reqnames import normalize
@@ -93,18 +92,6 @@ def _python_files(folder: Path, skip: set[str] = frozenset()) -> list[Path]:
         dirnames[:] = [d for d in dirnames if os.path.join(dirpath, d) not in skip]
         found.extend(Path(dirpath, name) for name in filenames if name.endswith(".py"))
     return found
-
-
-def strip_tests(site: Path, keep: list[str], remove: bool = True) -> list[str]:
-    """The test folders of the packages in `site` to leave out, as site paths, removed from disk
-    unless `remove` is false (the build then skips them when it zips the site, and the whole
-    install folder is deleted in the background afterwards: no reason to delete them twice)."""
-    candidates = test_folders(site, keep)
-    removed = unneeded(site, candidates)
-    if remove:
-        for folder in removed:
-            shutil.rmtree(site / folder)
-    return removed
 
 
 def test_folders(site: Path, keep: list[str]) -> dict[str, Path]:
