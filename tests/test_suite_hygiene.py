@@ -97,3 +97,14 @@ def test_no_test_module_reads_the_clock_at_import() -> None:
     offenders = {str(path.relative_to(TESTS)): found for path in modules
                  if (found := clock_reads_at_import(path.read_text()))}
     assert offenders == {}, ("read the clock in the test or a fixture, not at import: " + repr(offenders))
+
+
+def test_no_bench_script_shadows_a_standard_library_module() -> None:
+    """`python bench/x.py` puts bench/ first on sys.path, so a bench script named like a standard
+    module is imported in its place by everything the bench loads: bench/secrets.py made
+    Starlette's `from secrets import token_hex` fail, and adapters.py skipped FastAPI silently."""
+    import sys
+
+    bench = TESTS.parent / "bench"
+    shadows = sorted(path.name for path in bench.glob("*.py") if path.stem in sys.stdlib_module_names)
+    assert shadows == []

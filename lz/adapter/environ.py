@@ -132,29 +132,61 @@ _TEMPLATE: dict[str, Any] = {
 }
 
 
-def _roomy(template: dict[str, Any]) -> dict[str, Any]:
-    """`template` with room in its hash table for an environ's headers.
+def _roomy(template: dict[str, Any], room: int) -> dict[str, Any]:
+    """`template` with room in its hash table for about `room` more keys: an environ's headers.
 
-    An 18-key dict has room for 21, so an environ resized on its fourth header (most events
-    bring 4 to 16): measured, the resize cost more than the rest of the headers together.
-    dict.copy() clones a table as it is, its size too, while at most a third of its entries are
-    deleted ones (CPython's fast copy); so the template is grown by adding and deleting keys, and
-    every copy starts with room for 15 more (a 64-slot table). Where the fast copy does not
-    apply, the copy is merely the usual size."""
+    A dict that runs out of room is resized: a new table allocated, every key re-inserted, the
+    old one freed; measured, one resize cost more than all of a request's header stores.
+    dict.copy() clones a table as it is, its size and its deleted entries too, while at most a
+    third of its entries are deleted ones (CPython's fast copy); a resize makes a table of three
+    times the live keys and drops the deleted ones. So: enough live keys that the resize picks
+    the size wanted, deleted keys to bring the resize on, then the extra live keys deleted
+    again, within the fast copy's third. Where the fast copy does not apply, the copy is merely
+    the usual size."""
+    keys = len(template)
+    live = max(keys, (keys + room + 2) // 3)  # a resize with `live` keys makes the table wanted
     grown = dict(template)
-    extra = [("lz.room", i) for i in range(len(template) // 2)]
+    extra = [("lz.room", i) for i in range(live - keys)]
     for key in extra:
         grown[key] = None
+    size = sys.getsizeof(grown)
+    filler = 0
+    while sys.getsizeof(grown) == size:  # deleted entries until the table is resized
+        grown["lz.fill", filler] = None
+        del grown["lz.fill", filler]
+        filler += 1
     for key in extra:
         del grown[key]
     return grown
 
 
-_TEMPLATE = _roomy(_TEMPLATE)
+def _room(template: dict[str, Any]) -> int:
+    """How many keys a copy of `template` takes before its table grows."""
+    copy = template.copy()
+    size = sys.getsizeof(copy)
+    for added in range(256):
+        copy["lz.room", added] = None
+        if sys.getsizeof(copy) != size:
+            return added
+    return 256
+
+
+# Two tables, chosen by the event's header count: a copy of the wide one is twice the memory
+# (2.2 KB against 1.2 KB), and cache misses on that memory cost CPU time where instruction counts
+# see none, so the narrow one serves most events (the benchmarks' 4 to 16 headers; 15 to 20
+# from an API Gateway edge endpoint) and the wide one the rest (browsers behind CloudFront send
+# up to 30). An environ takes at most two keys beyond its headers (HTTP_COOKIE from 2.0 cookies,
+# REMOTE_USER), hence the two spare.
+_WIDE = _roomy(_TEMPLATE, 60)
+_TEMPLATE = _roomy(_TEMPLATE, 23)
+_NARROW = _room(_TEMPLATE) - 2  # headers a copy of _TEMPLATE holds without growing
+_SIZE = len(_TEMPLATE)
 
 
 def build_environ(request: Request) -> dict[str, Any]:
-    environ = _TEMPLATE.copy()
+    headers = request.headers
+    count = len(headers)
+    environ = (_TEMPLATE if count <= _NARROW else _WIDE).copy()
     path = request.path
     if "%" in path or not path.isascii():
         path = unquote_to_bytes(path).decode("latin-1")
@@ -182,21 +214,21 @@ def build_environ(request: Request) -> dict[str, Any]:
     # newly parsed, and hashing each value (a long User-Agent, say) would cost more than isascii(),
     # which is O(1). The loops are as short as they can be, because they run for every header;
     # anything unusual leaves them for _header_environ, which does the whole map again carefully.
-    headers = request.headers
     cache = _CGI
     isascii = str.isascii  # TypeError for a value that is not text
     # Names the environ must not take (Content-Length, names with '_') all map to the key '',
     # removed below; two names on one key (or two such names) show as a count short of `size`.
-    size = len(environ) + len(headers)
+    size = _SIZE + count
     try:
         if request.multi:  # a list per name, nearly always of one
             for name, values in headers.items():
                 try:
                     (value,) = values
                 except ValueError:  # a repeated header (try costs nothing until it raises)
-                    value = join_values(name, values)
-                    if value is None:  # not one value is text: the count below notices
+                    if type(values) is not list or not values:  # the count below notices
                         continue
+                    # join_values()'s work inline: a value that is not text raises TypeError
+                    value = ("; " if cache[name] == "HTTP_COOKIE" else ", ").join(values)
                 if isascii(value):
                     environ[cache[name]] = value
                 else:
@@ -222,9 +254,6 @@ def build_environ(request: Request) -> dict[str, Any]:
     return environ
 
 
-_SIZE = len(_TEMPLATE)
-
-
 def environ_v2(event: dict[str, Any], context: Any, options: Options, source: Source) -> dict | None:
     """The PEP 3333 environ of a 2.0 event, exactly as build_environ(source.parse(...)) makes it,
     or None when the event needs anything the general path does that this one does not (then the
@@ -242,9 +271,10 @@ def environ_v2(event: dict[str, Any], context: Any, options: Options, source: So
         path = event["rawPath"] or "/"
         query = event["rawQueryString"]
         host = hmap["host"]
+        count = len(hmap)
     except (KeyError, TypeError):
         return None
-    environ = _TEMPLATE.copy()
+    environ = (_TEMPLATE if count <= _NARROW else _WIDE).copy()
     # Every header, through the name cache only: a name not cached yet, a value that is not ASCII
     # text, or two names on one key (the count) leave the work to the general path.
     cache = _CGI
@@ -260,7 +290,7 @@ def environ_v2(event: dict[str, Any], context: Any, options: Options, source: So
             return None
     except (KeyError, TypeError, AttributeError):
         return None
-    if len(environ) != _SIZE + len(hmap):
+    if len(environ) != _SIZE + count:
         return None
     if "" in environ:  # a name the environ must not take (Content-Length, names with '_')
         del environ[""]

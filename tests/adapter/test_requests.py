@@ -351,6 +351,55 @@ def test_a_repeated_header_is_joined_on_the_fast_path_as_on_the_careful_one(kind
 
 
 @pytest.mark.parametrize("kind", ["rest_v1", "alb_multi"])
+@pytest.mark.parametrize("odd", ["abc", "a", "", {"a": "1", "b": "2"}, None, 5, [], [""],
+                                 ["a", None], [None, "b"], ["x", "y", "z"], ["✓", "b"]])
+@pytest.mark.parametrize("name", ["X-Odd", "Cookie", "cookie"])
+def test_an_odd_multi_value_gives_the_fast_loop_what_the_careful_one_gives(kind: str, odd, name: str) -> None:
+    """Whatever a multi-value map holds for a header (a string, a map, nothing, a list with
+    values that are not text), build_environ's fast loop answers what _header_environ does.
+    (Not checked: a map with one key, which the fast loop reads as that key, text the invoker
+    chose, as join_values and the ASGI scope do, where _header_environ skips it; the hot loop
+    does not test each value's type for a shape no front sends.)"""
+    from lz.adapter.events import Options, detect
+    from lz.adapter.environ import _header_environ, build_environ
+
+    event = make(kind, headers=[("Accept", "text/html"), ("X-Last", "z")])
+    event["multiValueHeaders"][name] = odd
+    for _ in range(2):  # the second time every name is remembered: the fast loop
+        request = detect(event).parse(event, Context(), Options())
+        environ = build_environ(request)
+        got = {k: v for k, v in environ.items() if k.startswith("HTTP_") or k == "CONTENT_TYPE"}
+        assert got == _header_environ(request.headers)
+
+
+@pytest.mark.parametrize("kind", ["rest_v1", "http_v2", "alb_multi", "function_url"])
+@pytest.mark.parametrize("count", [4, 16, 21, 30, 50])
+def test_an_environ_is_built_without_growing_its_table(kind: str, count: int) -> None:
+    """The environ is a copy of a template with room for its headers (environ._roomy): the
+    narrow one for up to 21, which most events bring, the wide one for up to 56 (browsers
+    behind CloudFront send 15 to 30). Growing a dict's table (a new one allocated, every key
+    moved) cost more than all of a request's header stores. CPython's dict sizes."""
+    import sys
+
+    from lz.adapter.environ import _NARROW, _TEMPLATE, _WIDE, build_environ, environ_v2
+    from lz.adapter.events import Options, detect
+
+    event = make(kind, headers=[("Cookie", "a=1"), *[(f"X-Header-{i}", "v") for i in range(count)]])
+    source = detect(event)
+    total = len(source.parse(event, Context(), Options()).headers)  # the front's own ones too
+    template = _TEMPLATE if total <= _NARROW else _WIDE
+    assert (template is _TEMPLATE) is (count <= 16) or count == 21  # the fronts add 1 to 5
+    for _ in range(2):  # the second time every name is remembered: the fast loops
+        request = source.parse(event, Context(), Options())
+        built = [build_environ(request)]
+        if source.payload_v2:
+            built.append(environ_v2(event, Context(), Options(), source))
+        for environ in built:
+            assert sum(key.startswith("HTTP_X_HEADER_") for key in environ) == count
+            assert sys.getsizeof(environ) == sys.getsizeof(template)
+
+
+@pytest.mark.parametrize("kind", ["rest_v1", "alb_multi"])
 def test_a_repeated_header_with_no_text_value_is_skipped_and_the_rest_arrive(front: str, kind: str) -> None:
     event = make(kind, headers=[("X-Before", "1"), ("X-After", "2")])
     event["multiValueHeaders"]["X-Odd"] = [7, 8]

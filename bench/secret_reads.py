@@ -3,8 +3,8 @@ boto3 (what a function without lz would import to read them), each in a fresh in
 taking turns, median of N; and the whole read of three secrets (two SSM parameters in one
 GetParameters, one Secrets Manager secret) through a local moto server, lz's client vs boto3.
 
-    .venv/bin/python bench/secrets.py            # ~1 minute
-    .venv/bin/python bench/secrets.py --quick
+    .venv/bin/python bench/secret_reads.py            # ~1 minute
+    .venv/bin/python bench/secret_reads.py --quick
 
 Figures are ratios measured in the same run (boto3 / lz), never absolute targets.
 """
