@@ -3,6 +3,7 @@
     .bench-venv/bin/python bench/adapters.py            # full run (about two minutes)
     .bench-venv/bin/python bench/adapters.py --quick    # fewer rounds, rougher figures
     .bench-venv/bin/python bench/adapters.py --fresh    # a newly parsed event per call, as in Lambda
+    .bench-venv/bin/python bench/adapters.py --fresh --runs 5   # each figure the median of 5 runs
 
 For every event kind and app, each adapter's time per request is measured and the *floor* (calling
 the same app directly with a prebuilt environ or scope) is subtracted: what is left is what the
@@ -277,9 +278,17 @@ def asgi_floor(app: Any, event: dict) -> Callable[[], Any]:
 
 # ------------------------------------------------------------------------------------------ timing
 
+FRESH_ROUND = 50  # events per timed round under --fresh: ~0.5 MB of REST events (see Fresh)
+
+
 class Fresh:
     """Calls `handler` with a newly parsed event each time, as Lambda does (new strings, no cached
-    hashes), from a pool parsed before each round so that the parsing is not timed."""
+    hashes), from a pool parsed before each round so that the parsing is not timed.
+
+    The pool is small (FRESH_ROUND events): in Lambda the handler gets the event the runtime has
+    just parsed, still in the CPU's cache. A pool of 500 parsed events (5 MB of REST events, 1.7
+    MB of HTTP API ones, against this machine's 1 MB L2 cache) had every call start on an event
+    pushed out of L2 and charged every adapter for cache misses no invocation has."""
 
     def __init__(self, handler: Callable[[dict, Any], Any], text: str, ctx: Any) -> None:
         self.handler, self.text, self.ctx = handler, text, ctx
@@ -370,9 +379,9 @@ def measure(quick: bool, only: str | None, fresh: bool = False) -> list[dict]:
                 handlers[peer] = f"n/a ({type(exc).__name__}: {exc})"[:60]
         for event_name, event in evs.items():
             big = "1 MB" in event_name
-            number, rounds = (10, 15) if big else (500, 40)
+            number, rounds = (10, 15) if big else (FRESH_ROUND, 400) if fresh else (500, 40)
             if quick:
-                number, rounds = (5, 5) if big else (200, 10)
+                number, rounds = (5, 5) if big else (FRESH_ROUND, 100) if fresh else (200, 10)
             body_len = len(base64.b64decode(event["body"])) if event.get("isBase64Encoded") else (
                 len(event["body"].encode()) if event.get("body") else 0)
             expect_n = body_len or None
@@ -418,6 +427,26 @@ def measure(quick: bool, only: str | None, fresh: bool = False) -> list[dict]:
             rows.append(row)
             print(f"  measured {app_name:9s} {event_name}", flush=True)
     return rows
+
+
+def median_rows(runs: list[list[dict]]) -> list[dict]:
+    """One table from several runs of measure(): every figure the median of its runs (a peer
+    that was n/a in any run stays n/a). On a shared machine one run's ratios move by ±0.1 on
+    the small events; the median of five moves by a few hundredths."""
+    from statistics import median
+
+    combined = []
+    for rows in zip(*runs):
+        row = {"app": rows[0]["app"], "event": rows[0]["event"], "peers": {},
+               "floor": median(r["floor"] for r in rows)}
+        if "decode" in rows[0]:
+            row["decode"] = median(r["decode"] for r in rows)
+        for peer, first in rows[0]["peers"].items():
+            values = [r["peers"][peer] for r in rows]
+            row["peers"][peer] = (median(values) if all(isinstance(v, float) for v in values)
+                                  else next(v for v in values if isinstance(v, str)))
+        combined.append(row)
+    return combined
 
 
 def import_cost_ms(module: str, runs: int = 15) -> float | None:
@@ -501,13 +530,22 @@ def main() -> None:
     parser.add_argument("--no-imports", action="store_true", help="skip the import-cost runs")
     parser.add_argument("--fresh", action="store_true",
                         help="give every call a newly parsed event, as Lambda does (parsed before each timed round)")
+    parser.add_argument("--runs", type=int, default=1, metavar="N",
+                        help="measure N times and print the median of each figure")
     args = parser.parse_args()
     print(f"bench/adapters.py on Python {sys.version.split()[0]} ({sys.executable})", flush=True)
     # Peers are imported from site-packages, which pip compiled at install time; lz ships compiled
     # in its bundles too, so compile the checkout here (this machine may set
     # PYTHONDONTWRITEBYTECODE, which would otherwise make lz recompile on every import).
     subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "lz")], check=True)
-    rows = measure(args.quick, args.only, args.fresh)
+    runs = []
+    for run in range(max(1, args.runs)):
+        if args.runs > 1:
+            print(f"run {run + 1} of {args.runs}", flush=True)
+        runs.append(measure(args.quick, args.only, args.fresh))
+    rows = median_rows(runs) if len(runs) > 1 else runs[0]
+    if len(runs) > 1:
+        print(f"\nEach figure below is the median of {len(runs)} runs (the ratios are of those medians).")
     report(rows, args.fresh)
     if args.no_imports:
         return
