@@ -89,10 +89,6 @@ class Deployed:
     pending: list[str] = field(default_factory=list)  # the front door's: records to create, waits
 
 
-def region_of(stage: Stage, region: str | None) -> str | None:
-    return region or stage.region
-
-
 def endpoint(aws: Aws, want: Desired) -> str | None:
     from .front import custom_url
 
