@@ -43,6 +43,18 @@ def _tree(root: Path) -> list[tuple[str, Path]]:
     return [(name, path) for name, path in archive.tree(root) if name.endswith(".py")]
 
 
+def _edit_while_compiling(monkeypatch, source: Path) -> None:
+    """Compiles under `monkeypatch` rewrite `source` after lz has read it and before its workers
+    do, as an editor saving during a build would."""
+    real = compile_module._run_workers
+
+    def edit(todo, *args):
+        source.write_text("EDITED_DURING_THE_BUILD = True\n")
+        return real(todo, *args)
+
+    monkeypatch.setattr(compile_module, "_run_workers", edit)
+
+
 def _compileall(python: str, root: Path, legacy: bool) -> dict[str, bytes]:
     """What lz ran before: compileall over the tree, the .pyc files it wrote."""
     cmd = [python, "-X", "no_debug_ranges", "-m", "compileall", "-q", "-q", "-j", "1",
@@ -129,18 +141,12 @@ def test_a_source_edited_while_it_is_compiled_never_reaches_the_cache(
     different (an editor saving during a build), caching the .pyc under that key would hand the new
     code to every later build of the old source."""
     sources = [s for s in _tree(tmp_path / "src") if s[0] == "app.py"]
-    real = compile_module._run_workers
-
-    def edit_first(todo, *args):
-        (tmp_path / "src/app.py").write_text("EDITED_DURING_THE_BUILD = True\n")
-        return real(todo, *args)
-
     cache = BytecodeCache(python)
-    monkeypatch.setattr(compile_module, "_run_workers", edit_first)
-    during = compile_sources(sources, python, lambda s, pyc, data: None, cache=cache)
+    with monkeypatch.context() as patched:
+        _edit_while_compiling(patched, tmp_path / "src/app.py")
+        during = compile_sources(sources, python, lambda s, pyc, data: None, cache=cache)
     assert during.fresh == 1
     assert not list(cache.folder.rglob("*.pyc"))
-    monkeypatch.setattr(compile_module, "_run_workers", real)
     (tmp_path / "src/app.py").write_text(SOURCES["app.py"])
     got: dict[str, bytes] = {}
     after = compile_sources(sources, python, lambda s, pyc, data: got.__setitem__(pyc, data), cache=cache)
@@ -209,14 +215,8 @@ def test_a_damaged_group_entry_is_compiled_again_and_written_whole(tmp_path: Pat
 def test_a_group_whose_source_is_edited_while_it_is_compiled_never_reaches_the_cache(
         tmp_path: Path, python: Interpreter, monkeypatch) -> None:
     sources = [s for s in _tree(tmp_path / "src") if s[0].startswith("pkg/")]
-    real = compile_module._run_workers
-
-    def edit_one(todo, *args):
-        (tmp_path / "src/pkg/inner.py").write_text("EDITED_DURING_THE_BUILD = True\n")
-        return real(todo, *args)
-
     cache = BytecodeCache(python)
-    monkeypatch.setattr(compile_module, "_run_workers", edit_one)
+    _edit_while_compiling(monkeypatch, tmp_path / "src/pkg/inner.py")
     during = compile_sources(sources, python, lambda s, pyc, data: None, cache=cache, group=_top)
     assert during.fresh == len(sources) - 1
     assert not list(cache.folder.rglob("*.pyc"))
