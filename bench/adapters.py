@@ -469,7 +469,7 @@ def median_rows(runs: list[list[dict]]) -> list[dict]:
                "floor": median(r["floor"] for r in rows)}
         if "decode" in rows[0]:
             row["decode"] = median(r["decode"] for r in rows)
-        for peer, first in rows[0]["peers"].items():
+        for peer in rows[0]["peers"]:
             values = [r["peers"][peer] for r in rows]
             row["peers"][peer] = (median(values) if all(isinstance(v, float) for v in values)
                                   else next(v for v in values if isinstance(v, str)))
