@@ -18,11 +18,11 @@ def plan(aws: Aws, want: Desired) -> list[Step]:
     """None when nothing is recorded (then every kind reads anyway, until the last step records)
     or nothing new is asked for."""
     found = features.recorded(aws, want)
-    if found is None or features.wanted(want) <= found:
+    asked = features.wanted(want)
+    if found is None or asked <= found:
         return []
-    new = features.wanted(want) - found
-    return [Step(KIND, want.name, "update", f"the stage's new features: {features.value(new)}",
-                 {"value": features.value(found | features.wanted(want))})]
+    return [Step(KIND, want.name, "update", f"the stage's new features: {features.value(asked - found)}",
+                 {"value": features.value(found | asked)})]
 
 
 def apply(aws: Aws, step: Step, want: Desired) -> None:
