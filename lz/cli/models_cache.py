@@ -20,7 +20,6 @@ import json
 import marshal
 import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -61,18 +60,12 @@ def _name(path: str, size: int, mtime_ns: int) -> str:
 
 
 def _write(copy: Path, data: Any) -> None:
-    """The copy under a name of this process's own, then one atomic move (another process may be
-    writing the same copy)."""
+    """The copy written whole or not at all (another process may be writing the same copy)."""
+    from .bundle.files import replacing
+
     try:
-        copy.parent.mkdir(parents=True, exist_ok=True)
-        fd, partial = tempfile.mkstemp(prefix=".partial-", dir=copy.parent)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(marshal.dumps(data))
-            os.replace(partial, copy)
-        except BaseException:
-            os.unlink(partial)
-            raise
+        with replacing(copy) as temp:
+            temp.write_bytes(marshal.dumps(data))
     except (OSError, ValueError):
         pass
 
