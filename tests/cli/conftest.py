@@ -139,9 +139,9 @@ def moto_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         # moto's request recorder (started by the tests that assert what a bundle sent) writes here,
         # in the session's folder: what it records (uploaded zips too) goes when pytest prunes it
         recorder._location = str(tmp_path_factory.mktemp("moto-recording") / "requests.jsonl")
-        _one_recorded_request_at_a_time(recorder)
         server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
         server.start()
+        _one_request_at_a_time(server)
         _MOTO.update(server=server, endpoint=f"http://127.0.0.1:{port}", users=0)
     _MOTO["users"] = int(_MOTO["users"]) + 1  # type: ignore[call-overload]
     try:
@@ -232,20 +232,35 @@ def aws_env(lz_env, moto_endpoint, monkeypatch) -> dict[str, str]:
     return env
 
 
-def _one_recorded_request_at_a_time(recorder) -> None:  # noqa: ANN001 - moto's Recorder
-    """moto's recorder appends each request with two writes (the JSON, then a newline) from the
-    server's request threads; a deploy's concurrent calls (several a moment) then interleave their
-    lines, and a large one (a zip upload) is split by another. One lock around each entry."""
+def _one_request_at_a_time(server) -> None:  # noqa: ANN001 - moto's ThreadedMotoServer
+    """moto's server answers each request on a thread of its own, and its backends are not made for
+    that: they read and change plain dicts and lists without a lock (IAM's CreateRole scans
+    `roles.values()` while another thread may add a role; the recorder appended one request in two
+    writes, so a deploy's concurrent calls interleaved their lines). A deploy sends several calls at
+    once. CI's run of stop 21 failed once on a 500 page from moto (no XML, so botocore cannot even
+    retry) for CreateRole while the same deploy created a second role and a log group; the
+    traceback was not kept, and such a collision is the likely cause. AWS answers each API call
+    atomically; one lock around each request gives moto that property, at no cost in time here
+    (the whole suite, fast and slow, ran in 7 min 26 s with it). The response is built under the
+    lock and written to the socket outside it, so a slow client (LatencyProxy) holds nobody up.
+    """
     import threading
 
+    wsgi = server._server  # werkzeug's BaseWSGIServer, whose handler calls `wsgi.app` per request
+    app = wsgi.app
     lock = threading.Lock()
-    record = recorder._record_request
 
-    def locked(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+    def serialized(environ: dict, start_response):  # noqa: ANN202 - a WSGI app
         with lock:
-            return record(*args, **kwargs)
+            result = app(environ, start_response)
+            try:
+                return list(result)
+            finally:
+                close = getattr(result, "close", None)
+                if close is not None:
+                    close()
 
-    recorder._record_request = locked
+    wsgi.app = serialized
 
 
 def moto_requests(endpoint: str, action: str) -> list[dict]:
