@@ -128,8 +128,44 @@ def test_from_scratch_with_a_zone_http_api_jwt_throttle_and_removal(front_env, p
                                                            ("certificate", "delete"), ("access", "update")}
     assert v2.get_domain_names()["Items"] == [] and lz_certificates() == []
     assert set(records(zone_id)) == {("example.com.", "NS"), ("example.com.", "SOA")}
+    account = client("apigateway").get_account()["throttleSettings"]
+    assert stage_throttle(api["ApiId"]) == (account["rateLimit"], account["burstLimit"])
     assert run(project).steps == []
     assert ".execute-api." in run(project).url
+
+
+def stage_throttle(api_id: str) -> tuple[float, int]:
+    [stage] = client("apigatewayv2").get_stages(ApiId=api_id)["Items"]
+    return stage["DefaultRouteSettings"]["ThrottlingRateLimit"], stage["DefaultRouteSettings"]["ThrottlingBurstLimit"]
+
+
+def test_a_throttle_removed_gives_the_stage_the_account_s_own_limits(front_env, project: Path) -> None:
+    """API Gateway cannot unset a stage's default route throttling, so a removed `throttle` sets the
+    account's limits, as GetAccount reads them: the default is 10,000/s (burst 5,000) in most Regions,
+    2,500 (burst 1,250) in some, and a raised quota is higher ("Amazon API Gateway quotas",
+    https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html). A fixed 10,000 would cap
+    a raised account. No API raises it (Service Quotas does): the account is set in moto's backend,
+    which runs in this process, as AWS would report it."""
+    from moto.apigateway.models import apigateway_backends
+    from moto.core import DEFAULT_ACCOUNT_ID
+
+    account = apigateway_backends[DEFAULT_ACCOUNT_ID][REGION].account
+    account.throttle_settings = {"rateLimit": 25000.0, "burstLimit": 12000}
+    never = run(project)
+    assert [s for s in never.steps if s.kind == "access"] == []  # never throttled: nothing to set
+    run(project, throttle={"rate": 50, "burst": 100})
+    api_id = http_api()["ApiId"]
+    assert stage_throttle(api_id) == (50, 100)
+
+    removed = run(project, throttle=None)
+    assert [s.reason for s in removed.steps if s.kind == "access"] == ["throttle 25000/s, burst 12000 (the account's limits)"]
+    assert stage_throttle(api_id) == (25000, 12000)
+    assert run(project).steps == []  # converged
+
+    account.throttle_settings = {"rateLimit": 2500.0, "burstLimit": 1250}  # a Region with the lower default
+    moved = run(project)
+    assert [s.reason for s in moved.steps] == ["throttle 2500/s, burst 1250 (the account's limits)"]
+    assert stage_throttle(api_id) == (2500, 1250)
 
 
 def test_a_jwt_authorizer_left_unattached_by_an_interruption_is_reused_not_doubled(front_env, project: Path) -> None:

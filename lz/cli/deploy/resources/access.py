@@ -7,9 +7,12 @@ key and a usage plan (tagged for the stage) carries the stage with `throttle` an
 `throttle` is also the stage's method throttling (`*/*`). A Function URL's IAM auth is its own
 auth type (url.py). Each step re-reads what it changes, so an interrupted deploy converges.
 
-Without `throttle`, the HTTP API stage is set back to API Gateway's account-level defaults
-(10,000 requests per second, burst 5,000: "Amazon API Gateway quotas", API Gateway developer guide)
-and the REST stage's method throttling is removed.
+Without `throttle`, the HTTP API stage is set back to the account's own limits, read with
+apigateway GetAccount (`throttleSettings`): API Gateway cannot unset a stage's default route
+throttling, and a fixed figure would be wrong twice over, since the account-level default is
+10,000 requests per second (burst 5,000) in most Regions but 2,500 (burst 1,250) in some, and an
+account may have had its quota raised ("Amazon API Gateway quotas" and "Throttle requests to your
+HTTP APIs", API Gateway developer guide). The REST stage's method throttling is removed.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from . import features, http_api, rest_api
 KIND = "access"
 AFTER = ("record", "function", "http_api", "rest_api")  # its API; a REST API goes before its usage plan
 AUTHORIZER = "lz-jwt"
-ACCOUNT_RATE, ACCOUNT_BURST = 10000.0, 5000  # API Gateway's account-level defaults per region
+ACCOUNT_RATE, ACCOUNT_BURST = 10000.0, 5000  # the usual account-level default, if GetAccount names none
 
 
 def _route_auth(want: Desired) -> str:
@@ -41,16 +44,37 @@ def _throttle(want: Desired) -> tuple[float, int] | None:
     return (float(want.throttle["rate"]), int(want.throttle["burst"])) if want.throttle else None
 
 
+def account_limits(aws: Aws) -> tuple[float, int]:
+    """The account's API Gateway throttle in this Region (rate per second, burst), what a stage
+    without a throttle of its own is held to."""
+    with aws.explain("reading the account's API Gateway throttle (apigateway GetAccount)"):
+        found = aws.client("apigateway").get_account().get("throttleSettings") or {}
+    return float(found.get("rateLimit") or ACCOUNT_RATE), int(found.get("burstLimit") or ACCOUNT_BURST)
+
+
+def _default_stage(aws: Aws, api_id: str) -> dict | None:
+    return next((s for s in http_api.stages(aws, api_id) if s.get("StageName") == "$default"), None)
+
+
+def _throttle_held(aws: Aws, want: Desired) -> bool:
+    """An HTTP API stage that carries a throttle though the settings set none: one lz set back to
+    the account's limits when `throttle` was removed. It follows those limits (they change when a
+    quota is raised), so the stage is read on every deploy, as http_api.py reads it anyway."""
+    if want.http != "http_api" or want.throttle:
+        return False
+    api = http_api._find(aws, want.name, want.project, want.stage)
+    stage = _default_stage(aws, api["ApiId"]) if api else None
+    return bool(((stage or {}).get("DefaultRouteSettings") or {}).get("ThrottlingRateLimit") is not None)
+
+
 def _http_state(aws: Aws, want: Desired) -> dict | None:
     api = http_api._find(aws, want.name, want.project, want.stage)
     if api is None:
         return None
     client = aws.client("apigatewayv2")
     with aws.explain(f"reading the routes and stage of HTTP API {want.name}"):
-        route = next((r for r in client.get_routes(ApiId=api["ApiId"]).get("Items", [])
-                      if r.get("RouteKey") == "$default"), None)
-        stage = next((s for s in client.get_stages(ApiId=api["ApiId"]).get("Items", [])
-                      if s.get("StageName") == "$default"), None)
+        route = next((r for r in http_api.routes(aws, api["ApiId"]) if r.get("RouteKey") == "$default"), None)
+        stage = _default_stage(aws, api["ApiId"])
         authorizer = None
         if route and route.get("AuthorizationType") == "JWT" and route.get("AuthorizerId"):
             try:
@@ -73,7 +97,7 @@ def _plan_http(aws: Aws, want: Desired) -> list[Step]:
             steps.append(Step(KIND, want.name, "update", f"every route: auth {wanted_auth}", {"part": "route"}))
         if throttle:
             steps.append(Step(KIND, want.name, "update", f"throttle {throttle[0]:g}/s, burst {throttle[1]}",
-                              {"part": "throttle"}))
+                              {"part": "throttle", "rate": throttle[0], "burst": throttle[1]}))
         return steps
     steps = []
     route = state["route"] or {}
@@ -85,12 +109,13 @@ def _plan_http(aws: Aws, want: Desired) -> list[Step]:
         steps.append(Step(KIND, want.name, "update", why, {"part": "route"}))
     settings = (state["stage"] or {}).get("DefaultRouteSettings") or {}
     have = (settings.get("ThrottlingRateLimit"), settings.get("ThrottlingBurstLimit"))
-    target = throttle or (ACCOUNT_RATE, ACCOUNT_BURST)
-    unset = have == (None, None) and throttle is None
-    if not unset and (have[0] is None or float(have[0]) != target[0] or have[1] != target[1]):
+    if have == (None, None) and throttle is None:
+        return steps  # never throttled: the account's limits apply already
+    target = throttle or account_limits(aws)
+    if have[0] is None or float(have[0]) != target[0] or have[1] != target[1]:
         steps.append(Step(KIND, want.name, "update",
-                          f"throttle {target[0]:g}/s, burst {target[1]}" + ("" if throttle else " (account defaults)"),
-                          {"part": "throttle"}))
+                          f"throttle {target[0]:g}/s, burst {target[1]}" + ("" if throttle else " (the account's limits)"),
+                          {"part": "throttle", "rate": target[0], "burst": target[1]}))
     return steps
 
 
@@ -98,10 +123,11 @@ def _apply_http(aws: Aws, step: Step, want: Desired) -> None:
     client = aws.client("apigatewayv2")
     api = http_api._find(aws, want.name, want.project, want.stage)
     api_id = api["ApiId"]
-    if step.detail["part"] == "throttle":
-        rate, burst = _throttle(want) or (ACCOUNT_RATE, ACCOUNT_BURST)
+    if step.detail["part"] == "throttle":  # the figures the plan showed
+        rate, burst = step.detail["rate"], step.detail["burst"]
         client.update_stage(ApiId=api_id, StageName="$default",
                             DefaultRouteSettings={"ThrottlingRateLimit": rate, "ThrottlingBurstLimit": burst})
+        aws.forget("http-api-parts", api_id, "stages")
         return
     route = next(r for r in client.get_routes(ApiId=api_id).get("Items", []) if r.get("RouteKey") == "$default")
     old = route.get("AuthorizerId") if route.get("AuthorizationType") == "JWT" else None
@@ -123,6 +149,7 @@ def _apply_http(aws: Aws, step: Step, want: Desired) -> None:
                             AuthorizerId=authorizer)
     else:
         client.update_route(ApiId=api_id, RouteId=route["RouteId"], AuthorizationType=_route_auth(want))
+    aws.forget("http-api-parts", api_id, "routes")
     for unused in {*named, *([old] if old else [])} - {authorizer}:  # lz's, now used by no route
         try:
             client.delete_authorizer(ApiId=api_id, AuthorizerId=unused)
@@ -253,7 +280,7 @@ def _apply_rest(aws: Aws, step: Step, want: Desired) -> None:
 
 
 def plan(aws: Aws, want: Desired) -> list[Step]:
-    if not features.needed(aws, want, "access"):
+    if not features.needed(aws, want, "access") and not _throttle_held(aws, want):
         return []  # neither asked for nor deployed (features.py)
     if want.http == "http_api":
         return _plan_http(aws, want)

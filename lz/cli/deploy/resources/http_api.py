@@ -41,6 +41,18 @@ def _find(aws: Aws, name: str, project: str, stage: str) -> dict | None:
     return apis[0] if apis else None
 
 
+def routes(aws: Aws, api_id: str) -> list[dict]:
+    """The API's routes, read once per command (this kind and access.py both look) until a write."""
+    client = aws.client("apigatewayv2")
+    return aws.read(("http-api-parts", api_id, "routes"), lambda: client.get_routes(ApiId=api_id).get("Items", []))
+
+
+def stages(aws: Aws, api_id: str) -> list[dict]:
+    """The API's stages, read once per command (this kind and access.py both look) until a write."""
+    client = aws.client("apigatewayv2")
+    return aws.read(("http-api-parts", api_id, "stages"), lambda: client.get_stages(ApiId=api_id).get("Items", []))
+
+
 def _state(aws: Aws, want: Desired) -> dict:
     """Which parts exist: the API, the Lambda integration to `live`, the route, the stage, the
     permission. A deploy interrupted half-way leaves some: the plan adds only what is missing."""
@@ -49,10 +61,10 @@ def _state(aws: Aws, want: Desired) -> dict:
         return {"api": None}
     client = aws.client("apigatewayv2")
     with aws.explain(f"reading HTTP API {want.name}"):
-        integrations, routes, stages, granted = aws.map(lambda read: read(), [
+        integrations, have_routes, have_stages, granted = aws.map(lambda read: read(), [
             lambda: client.get_integrations(ApiId=api["ApiId"]).get("Items", []),
-            lambda: client.get_routes(ApiId=api["ApiId"]).get("Items", []),
-            lambda: client.get_stages(ApiId=api["ApiId"]).get("Items", []),
+            lambda: routes(aws, api["ApiId"]),
+            lambda: stages(aws, api["ApiId"]),
             lambda: _permissions.statement_ids(aws, want.name)])
     integration = next((i for i in integrations if i.get("IntegrationUri") == want.alias_arn), None)
     have_cors = {k: v for k, v in (api.get("CorsConfiguration") or {}).items() if v not in (None, [], False, 0)}
@@ -61,8 +73,8 @@ def _state(aws: Aws, want: Desired) -> dict:
         "api": api,
         "cors": have_cors == want_cors,
         "integration": integration,
-        "route": next((r for r in routes if r.get("RouteKey") == "$default"), None),
-        "stage": next((s for s in stages if s.get("StageName") == "$default"), None),
+        "route": next((r for r in have_routes if r.get("RouteKey") == "$default"), None),
+        "stage": next((s for s in have_stages if s.get("StageName") == "$default"), None),
         "permission": SID in granted,
     }
 
@@ -120,8 +132,10 @@ def apply(aws: Aws, step: Step, want: Desired) -> None:
                 i["IntegrationId"] for i in client.get_integrations(ApiId=api_id).get("Items", [])
                 if i.get("IntegrationUri") == want.alias_arn))
             client.create_route(ApiId=api_id, RouteKey="$default", Target=f"integrations/{integration}")
+            aws.forget("http-api-parts", api_id, "routes")
         elif part == "stage":
             client.create_stage(ApiId=api_id, StageName="$default", AutoDeploy=True, Tags=want.tags)
+            aws.forget("http-api-parts", api_id, "stages")
         elif part == "permission":
             _permissions.allow_api(aws, want.name, want.region, want.account, api_id, SID)
 
