@@ -303,47 +303,6 @@ def rollback(stage: str, to: str | None, back: int, force_unlock: bool, region: 
     click.echo(f"live: version {before} -> {after}")
 
 
-def _schedules(stage: str, region: str | None, profile: str | None, project: str, remove: bool) -> None:
-    from .aws import AwsError
-    from .bundle import BuildError, DependencyError, build
-    from .deploy.operations import schedule_only
-    from .registry import RegistryError
-
-    from .deploy.lock import for_stage
-
-    settings = load_stage(stage, project)
-    aws = make_aws(settings, region, profile)
-    try:
-        with for_stage(aws, settings, "schedule"):
-            from .stack.engine import guard_lz
-
-            guard_lz(aws, settings)  # a stack's rules are the stack's: deploy changes them
-            bundle = build(settings)
-            steps = schedule_only(aws, settings, bundle.path, bundle.handler, remove)
-    except (BuildError, DependencyError, AwsError, RegistryError) as exc:
-        raise click.ClickException(str(exc)) from None
-    if not steps:
-        click.echo("schedules: nothing to change")
-    for step in steps:
-        click.echo(f"{step.action} rule {step.name}: {step.reason}")
-
-
-@cli.command()
-@click.argument("stage")
-@aws_options
-def schedule(stage: str, region: str | None, profile: str | None, project: str) -> None:
-    """Create or update STAGE's schedules (EventBridge rules) only; say what changed."""
-    _schedules(stage, region, profile, project, remove=False)
-
-
-@cli.command()
-@click.argument("stage")
-@aws_options
-def unschedule(stage: str, region: str | None, profile: str | None, project: str) -> None:
-    """Remove STAGE's schedules; the function and its fronts stay."""
-    _schedules(stage, region, profile, project, remove=True)
-
-
 @cli.command()
 @click.argument("stage")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
@@ -387,15 +346,14 @@ def undeploy(stage: str, yes: bool, force_unlock: bool, region: str | None, prof
         click.echo(step.said or f"deleted {step.kind}: {step.name}")
 
 
-
-
 from .operate import invoke, manage, serve, tail  # noqa: E402 - commands of their own module
 from .stack_cmd import template  # noqa: E402 - `lz template`
 from .workflow_cmd import workflow  # noqa: E402 - the `lz workflow` group
 from .metrics_cmd import metrics  # noqa: E402 - `lz metrics`
 from .keys_cmd import keys  # noqa: E402 - the `lz keys` group
+from .schedule_cmd import schedule, unschedule  # noqa: E402 - `lz schedule`, `lz unschedule`
 
-for _command in (serve, invoke, manage, tail, workflow, template, metrics, keys):
+for _command in (serve, invoke, manage, tail, workflow, template, metrics, keys, schedule, unschedule):
     cli.add_command(_command)
 
 if __name__ == "__main__":
