@@ -19,7 +19,8 @@ from typing import Any
 from . import states
 from .context import ALL, Ctx, Handler
 from .errors import source
-from .values import Const, Intrinsic, Path, Template, local_path, value
+from .expressions import value
+from .values import Const, Intrinsic, Path, Template, local_path
 
 
 class Catching:

@@ -21,10 +21,11 @@ from .catching import Catching
 from .conditions import Conditions
 from .context import ALL, Ctx
 from .errors import refuse, source
+from .expressions import value
 from .fanout import FanOut
 from .graph import Graph, Namer, validate
 from .symbols import Project, WorkflowSource
-from .values import Scope, const, local_path, value
+from .values import Scope, const, local_path
 
 _REFUSED = {
     ast.With: ("`with`", "cannot hold a resource across states; open it inside a task"),

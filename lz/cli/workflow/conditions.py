@@ -17,8 +17,9 @@ import operator
 from typing import Any
 
 from .errors import source
+from .expressions import value
 from .graph import Graph
-from .values import Const, Intrinsic, Path, Scope, Template, arg, value
+from .values import Const, Intrinsic, Path, Scope, Template, arg
 
 Rule = Any  # a Choice rule dict, or True/False when the outcome is known at compile time
 

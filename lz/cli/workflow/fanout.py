@@ -16,7 +16,8 @@ from typing import Any
 from . import analysis, states
 from .context import Ctx
 from .errors import source
-from .values import Const, Intrinsic, Path, local_path, value
+from .expressions import value
+from .values import Const, Intrinsic, Path, local_path
 
 
 class FanOut:

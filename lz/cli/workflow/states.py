@@ -17,8 +17,9 @@ import re
 from typing import Any
 
 from .errors import source
+from .expressions import value
 from .symbols import TaskInfo
-from .values import Const, Intrinsic, Path, Scope, Template, Value, field, local_path, render, value
+from .values import Const, Intrinsic, Path, Scope, Template, Value, field, local_path, render
 
 FUNCTION_ARN = "${FunctionArn}"
 # "Handle Lambda service exceptions", Step Functions developer guide (bp-lambda-serviceexception):
