@@ -232,6 +232,9 @@ def aws_env(lz_env, moto_endpoint, monkeypatch) -> dict[str, str]:
     return env
 
 
+LOCK_WAIT = 30  # seconds a request may wait for the one before it (botocore's read timeout is 60)
+
+
 def _one_request_at_a_time(server) -> None:  # noqa: ANN001 - moto's ThreadedMotoServer
     """moto's server answers each request on a thread of its own, and its backends are not made for
     that: they read and change plain dicts and lists without a lock (IAM's CreateRole scans
@@ -240,10 +243,16 @@ def _one_request_at_a_time(server) -> None:  # noqa: ANN001 - moto's ThreadedMot
     once. CI's run of stop 21 failed once on a 500 page from moto (no XML, so botocore cannot even
     retry) for CreateRole while the same deploy created a second role and a log group; the
     traceback was not kept, and such a collision is the likely cause. AWS answers each API call
-    atomically; one lock around each request gives moto that property, at no cost in time here
-    (the whole suite, fast and slow, ran in 7 min 26 s with it). The response is built under the
-    lock and written to the socket outside it, so a slow client (LatencyProxy) holds nobody up.
+    atomically; one lock around each request gives this server that property, at no cost in time
+    here (the whole suite, fast and slow, ran in 7 min 26 s with it). The response is written to
+    the socket outside the lock; the request's body is read under it (LatencyProxy sends a whole
+    request at once). A request that made moto call this same server from inside the lock (a
+    synchronous Lambda invoke run by moto, a recording replayed) would wait for itself: after
+    LOCK_WAIT seconds it is answered with a 500 that says so, not left to hang. The workflow
+    tests' server (tests/workflow/engine.py) stays unlocked for that reason: there a Task's Lambda
+    call runs the bundle, which calls that server back.
     """
+    import sys
     import threading
 
     wsgi = server._server  # werkzeug's BaseWSGIServer, whose handler calls `wsgi.app` per request
@@ -251,7 +260,14 @@ def _one_request_at_a_time(server) -> None:  # noqa: ANN001 - moto's ThreadedMot
     lock = threading.Lock()
 
     def serialized(environ: dict, start_response):  # noqa: ANN202 - a WSGI app
-        with lock:
+        if not lock.acquire(timeout=LOCK_WAIT):
+            said = (f"tests' moto server: {environ.get('REQUEST_METHOD')} {environ.get('PATH_INFO')} waited "
+                    f"{LOCK_WAIT} s for the request before it; a request that calls this server from inside "
+                    "moto waits for itself (tests/cli/conftest.py, _one_request_at_a_time)")
+            print(said, file=sys.stderr)
+            start_response("500 Internal Server Error", [("Content-Type", "text/plain")])
+            return [said.encode()]
+        try:
             result = app(environ, start_response)
             try:
                 return list(result)
@@ -259,6 +275,8 @@ def _one_request_at_a_time(server) -> None:  # noqa: ANN001 - moto's ThreadedMot
                 close = getattr(result, "close", None)
                 if close is not None:
                     close()
+        finally:
+            lock.release()
 
     wsgi.app = serialized
 

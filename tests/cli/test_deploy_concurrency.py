@@ -155,35 +155,37 @@ def test_any_other_refusal_of_the_function_is_explained_at_once(aws_env, project
     assert calls[0] == 1 and asked == []
 
 
-def test_the_function_policy_is_changed_one_call_at_a_time(aws_env, project: Path, monkeypatch) -> None:
+def test_the_function_policy_is_changed_one_call_at_a_time(aws_env, project: Path) -> None:
     """Lambda refuses a change of a function's resource policy while another is in progress:
     AddPermission's ResourceConflictException, "The resource already exists, or another operation
     is in progress" (Lambda API reference, "AddPermission",
-    https://docs.aws.amazon.com/lambda/latest/api/API_AddPermission.html). moto takes them side by
-    side, so here each AddPermission waits a moment for another to arrive: with lz's lock none does."""
-    from moto.awslambda.models import LambdaBackend
-
+    https://docs.aws.amazon.com/lambda/latest/api/API_AddPermission.html). moto would take them side
+    by side, and the tests' moto answers one request at a time, so the calls are counted where AWS
+    would see them overlap: in flight from lz's client, between botocore's before-call and
+    after-call. Each caller waits there a moment for another to arrive: with lz's lock none does."""
     from lz.cli.aws import Aws
     from lz.cli.deploy.resources import _permissions
 
     in_process(project)
-    real = LambdaBackend.add_permission
     inside, most, arrived = [0], [0], threading.Event()
     count = threading.Lock()
 
-    def add(self, *args, **kwargs):
+    def sending(**_kwargs) -> None:
         with count:
             inside[0] += 1
             most[0] = max(most[0], inside[0])
             if inside[0] > 1:
                 arrived.set()
         arrived.wait(1.5)  # a second caller would arrive meanwhile, unless lz holds it back
+
+    def answered(**_kwargs) -> None:
         with count:
             inside[0] -= 1
-        return real(self, *args, **kwargs)
 
-    monkeypatch.setattr(LambdaBackend, "add_permission", add)
     aws = Aws(REGION)
+    events = aws.client("lambda").meta.events
+    events.register("before-call.lambda.AddPermission", sending)
+    events.register("after-call.lambda.AddPermission", answered)
     threads = [threading.Thread(target=_permissions.allow, args=(
         aws, NAME, f"lz-test-{n}", "events.amazonaws.com", f"arn:aws:events:{REGION}:123456789012:rule/r{n}"))
         for n in range(2)]

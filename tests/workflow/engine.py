@@ -71,6 +71,8 @@ class Engine:
         self.port = port
         self.endpoint = f"http://127.0.0.1:{port}"
         self.function = function  # a LocalFunction running the bundle
+        # not made to answer one request at a time like tests/cli/conftest.py's server: here a
+        # Task's Lambda call runs the bundle, which calls this server back while moto waits
         self.server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
         self.server.start()
         self.lock = threading.Lock()  # one Lambda instance answers one invocation at a time
