@@ -151,15 +151,20 @@ def test_a_throttle_removed_gives_the_stage_the_account_s_own_limits(front_env, 
 
     account = apigateway_backends[DEFAULT_ACCOUNT_ID][REGION].account
     account.throttle_settings = {"rateLimit": 25000.0, "burstLimit": 12000}
-    never = run(project)
-    assert [s for s in never.steps if s.kind == "access"] == []  # never throttled: nothing to set
-    run(project, throttle={"rate": 50, "burst": 100})
+    run(project)
     api_id = http_api()["ApiId"]
+    # a throttle set outside lz (the console) on a stage lz never throttled is not lz's: left alone
+    client("apigatewayv2").update_stage(ApiId=api_id, StageName="$default", DefaultRouteSettings={
+        "ThrottlingRateLimit": 7, "ThrottlingBurstLimit": 3})
+    assert run(project).steps == [] and stage_throttle(api_id) == (7, 3)
+    run(project, throttle={"rate": 50, "burst": 100})
     assert stage_throttle(api_id) == (50, 100)
 
     removed = run(project, throttle=None)
     assert [s.reason for s in removed.steps if s.kind == "access"] == ["throttle 25000/s, burst 12000 (the account's limits)"]
     assert stage_throttle(api_id) == (25000, 12000)
+    recorded = client("lambda").get_function(FunctionName=NAME)["Tags"]["lz:features"].split()
+    assert "access" in recorded  # the stage still carries lz's throttle: later deploys read it
     assert run(project).steps == []  # converged
 
     account.throttle_settings = {"rateLimit": 2500.0, "burstLimit": 1250}  # a Region with the lower default

@@ -25,7 +25,8 @@ from .steps import Done, Step
 # the clients a deploy needs whatever the stage has, made while the lock is taken and the bundle
 # built (deploy/lock.py); cloudformation first: the check that no stack owns the stage runs during
 # the build. Each other client is made when a kind first needs it: a stage without a task queue,
-# a REST API or alarms never loads the models of SQS, API Gateway or CloudWatch (~20-40 ms of CPU each)
+# a REST API or alarms never loads the models of SQS, API Gateway or CloudWatch (~20-40 ms of CPU each;
+# an HTTP API stage whose throttle was removed loads API Gateway's, for GetAccount: access.py)
 DEPLOY_CLIENTS = ("cloudformation", "lambda", "iam", "logs", "events", "stepfunctions")
 FRONT_CLIENTS = {"http_api": "apigatewayv2", "rest_api": "apigateway"}
 

@@ -1,5 +1,6 @@
-"""Python expressions as the values a state machine can compute: JSON literals, JSONPath references
-into the execution's own document, States intrinsic functions, and Parameters templates.
+"""The values a state machine can compute, and how each is written: JSON literals, JSONPath
+references into the execution's own document, States intrinsic functions, and Parameters templates
+(expressions.py turns Python expressions into them).
 
 The execution's document is {"locals": {<name>: value, ...}, "lz": {"nil": null, "k": {...}}}:
 every Python local lives at `$.locals.<name>`; `$.lz` is the compiler's scratch space, and

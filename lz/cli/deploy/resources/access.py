@@ -8,11 +8,14 @@ key and a usage plan (tagged for the stage) carries the stage with `throttle` an
 auth type (url.py). Each step re-reads what it changes, so an interrupted deploy converges.
 
 Without `throttle`, the HTTP API stage is set back to the account's own limits, read with
-apigateway GetAccount (`throttleSettings`): API Gateway cannot unset a stage's default route
-throttling, and a fixed figure would be wrong twice over, since the account-level default is
-10,000 requests per second (burst 5,000) in most Regions but 2,500 (burst 1,250) in some, and an
-account may have had its quota raised ("Amazon API Gateway quotas" and "Throttle requests to your
-HTTP APIs", API Gateway developer guide). The REST stage's method throttling is removed.
+apigateway GetAccount (`throttleSettings`; the deploying identity needs apigateway:GET on
+arn:aws:apigateway:REGION::/account): API Gateway cannot unset a stage's default route throttling,
+and a fixed figure would be wrong twice over, since the account-level default is 10,000 requests
+per second (burst 5,000) in most Regions but 2,500 (burst 1,250) in some, and an account may have
+had its quota raised ("Amazon API Gateway quotas" and "Throttle requests to your HTTP APIs", API
+Gateway developer guide). The stage's record keeps `access` while it carries that throttle
+(features.py), so later deploys follow the account's limits; a throttle set outside lz on a stage
+lz never throttled is left alone. The REST stage's method throttling is removed.
 """
 
 from __future__ import annotations
@@ -56,15 +59,16 @@ def _default_stage(aws: Aws, api_id: str) -> dict | None:
     return next((s for s in http_api.stages(aws, api_id) if s.get("StageName") == "$default"), None)
 
 
-def _throttle_held(aws: Aws, want: Desired) -> bool:
-    """An HTTP API stage that carries a throttle though the settings set none: one lz set back to
-    the account's limits when `throttle` was removed. It follows those limits (they change when a
-    quota is raised), so the stage is read on every deploy, as http_api.py reads it anyway."""
-    if want.http != "http_api" or want.throttle:
+def throttled(aws: Aws, want: Desired) -> bool:
+    """Whether the stage's HTTP API $default stage carries a throttle (read with http_api.py's
+    reads, shared): features.py keeps `access` recorded for such a stage once its `throttle` is
+    removed, since it can only be set to the account's limits, which this kind then follows."""
+    if want.http != "http_api":
         return False
-    api = http_api._find(aws, want.name, want.project, want.stage)
-    stage = _default_stage(aws, api["ApiId"]) if api else None
-    return bool(((stage or {}).get("DefaultRouteSettings") or {}).get("ThrottlingRateLimit") is not None)
+    with aws.explain(f"reading the stage of HTTP API {want.name}"):
+        api = http_api._find(aws, want.name, want.project, want.stage)
+        stage = _default_stage(aws, api["ApiId"]) if api else None
+    return ((stage or {}).get("DefaultRouteSettings") or {}).get("ThrottlingRateLimit") is not None
 
 
 def _http_state(aws: Aws, want: Desired) -> dict | None:
@@ -280,7 +284,7 @@ def _apply_rest(aws: Aws, step: Step, want: Desired) -> None:
 
 
 def plan(aws: Aws, want: Desired) -> list[Step]:
-    if not features.needed(aws, want, "access") and not _throttle_held(aws, want):
+    if not features.needed(aws, want, "access"):
         return []  # neither asked for nor deployed (features.py)
     if want.http == "http_api":
         return _plan_http(aws, want)

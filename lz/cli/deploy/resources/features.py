@@ -88,6 +88,17 @@ def tag(aws: Aws, want: Desired, text: str) -> None:
     aws.forget("function", want.name, None)  # its tags as read are no longer true
 
 
+def _kept(aws: Aws, want: Desired, found: frozenset[str]) -> frozenset[str]:
+    """What stays recorded though the settings no longer ask for it: `access` of an HTTP API stage
+    that carries a throttle. API Gateway cannot remove a stage's throttle; access.py sets it to
+    the account's limits and follows them on each deploy while `access` is recorded."""
+    if "access" not in found or ASKED["access"](want):
+        return frozenset()
+    from .access import throttled
+
+    return frozenset({"access"}) if throttled(aws, want) else frozenset()
+
+
 def plan(aws: Aws, want: Desired) -> list[Step]:
     from .function import _get
 
@@ -95,10 +106,11 @@ def plan(aws: Aws, want: Desired) -> list[Step]:
     if current is not None and _tags(aws, want) is None:
         return []  # tags not readable: a record could never be read back, so none is written
     found = recorded(aws, want)
-    if current is not None and found is not None and found <= wanted(want):
+    final = wanted(want) | _kept(aws, want, found or frozenset())
+    if current is not None and found is not None and found <= final:
         return []  # nothing to drop from the record (what is new, the plan's first step adds)
-    return [Step(KIND, want.name, "update", f"record the stage's features: {value(wanted(want))}",
-                 {"value": value(wanted(want))})]
+    return [Step(KIND, want.name, "update", f"record the stage's features: {value(final)}",
+                 {"value": value(final)})]
 
 
 def apply(aws: Aws, step: Step, want: Desired) -> None:
