@@ -9,7 +9,7 @@ import sys
 import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 import pytest
 
@@ -114,6 +114,24 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def start_moto_server() -> tuple[Any, int]:
+    """A moto ThreadedMotoServer on 127.0.0.1 and its port, which the system picks as it binds (port
+    0). A port found free beforehand (free_port) can be taken by anything before the server binds
+    it, and then moto's start() waits forever: its thread dies in make_server and never sets the
+    event start() waits for (a slow run of CI hung there). Here a start that fails is an error."""
+    import threading
+
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    starting = threading.Thread(target=server.start, daemon=True)
+    starting.start()
+    starting.join(120)
+    if starting.is_alive():
+        raise RuntimeError("moto's server did not start within 120 s (its thread's error is above)")
+    return server, server.get_host_and_port()[1]
+
+
 _MOTO: dict[str, object] = {}  # this process's one moto server: "server", "endpoint", "users"
 
 
@@ -126,8 +144,7 @@ def moto_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     in the fixture, and stops when its last user is done.
     """
     if "server" not in _MOTO:
-        moto_server = pytest.importorskip("moto.server")
-        port = free_port()
+        pytest.importorskip("moto.server")
         import logging
 
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's request log
@@ -139,8 +156,7 @@ def moto_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         # moto's request recorder (started by the tests that assert what a bundle sent) writes here,
         # in the session's folder: what it records (uploaded zips too) goes when pytest prunes it
         recorder._location = str(tmp_path_factory.mktemp("moto-recording") / "requests.jsonl")
-        server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-        server.start()
+        server, port = start_moto_server()
         _one_request_at_a_time(server)
         _MOTO.update(server=server, endpoint=f"http://127.0.0.1:{port}", users=0)
     _MOTO["users"] = int(_MOTO["users"]) + 1  # type: ignore[call-overload]

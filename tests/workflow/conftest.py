@@ -8,12 +8,12 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import pytest
 
 from tests.cli.conftest import aws_env, lz_env, moto_endpoint  # noqa: F401 - the moto server fixtures
-from tests.workflow.engine import FUNCTION, Engine, Outcome, free_port, python_outcome
+from tests.workflow.engine import FUNCTION, Engine, Outcome, python_outcome
 
 PROJECT = Path(__file__).resolve().parent / "project"
 ROOT = Path(__file__).resolve().parents[2]
@@ -65,8 +65,16 @@ def demo_bundle(demo_project: Path, tmp_path_factory: pytest.TempPathFactory) ->
 
 
 @pytest.fixture(scope="session")
-def engine_port() -> int:
-    return free_port()
+def sfn_server() -> Iterator[Engine]:
+    """moto's Step Functions engine on a port of its own; the bundle is attached once it runs."""
+    engine = Engine()
+    yield engine
+    engine.close()
+
+
+@pytest.fixture(scope="session")
+def engine_port(sfn_server: Engine) -> int:
+    return sfn_server.port
 
 
 @pytest.fixture(scope="session")
@@ -83,10 +91,9 @@ def demo_function(demo_bundle: Path, engine_port: int) -> Any:
 
 
 @pytest.fixture(scope="session")
-def sfn_engine(demo_function: Any, engine_port: int) -> Engine:
-    engine = Engine(engine_port, demo_function)
-    yield engine
-    engine.close()
+def sfn_engine(demo_function: Any, sfn_server: Engine) -> Engine:
+    sfn_server.function = demo_function
+    return sfn_server
 
 
 @pytest.fixture

@@ -64,17 +64,15 @@ def python_outcome(workflow: Any, *args: Any, **kwargs: Any) -> Outcome:
 
 
 class Engine:
-    def __init__(self, port: int, function: Any) -> None:
-        from moto.server import ThreadedMotoServer
+    def __init__(self) -> None:
+        from tests.cli.conftest import start_moto_server
 
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
-        self.port = port
-        self.endpoint = f"http://127.0.0.1:{port}"
-        self.function = function  # a LocalFunction running the bundle
         # not made to answer one request at a time like tests/cli/conftest.py's server: here a
         # Task's Lambda call runs the bundle, which calls this server back while moto waits
-        self.server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-        self.server.start()
+        self.server, self.port = start_moto_server()
+        self.endpoint = f"http://127.0.0.1:{self.port}"
+        self.function: Any = None  # the LocalFunction running the bundle: started once .port is known
         self.lock = threading.Lock()  # one Lambda instance answers one invocation at a time
         self.invocations = 0
 
@@ -177,14 +175,6 @@ class Engine:
         events = self.client("stepfunctions").get_execution_history(executionArn=arn)["events"]
         return "\n".join(f"{e['type']}: {json.dumps({k: v for k, v in e.items() if k.endswith('Details')}, default=str)[:300]}"
                          for e in events)
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def environment_for_moto() -> dict[str, str]:

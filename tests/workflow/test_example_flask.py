@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from lz.cli.main import cli
 from tests.builders import make
 from tests.cli.conftest import project_copy
-from tests.workflow.engine import Engine, Outcome, free_port
+from tests.workflow.engine import Engine, Outcome
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("workflow-engine")]
 PREFIX = "arn:aws:states:us-east-1:123456789012:stateMachine:example-flask-dev-"
@@ -31,14 +31,16 @@ def flask_engine(tmp_path_factory: pytest.TempPathFactory, lz_env) -> Any:
 
     python = need_python("3.13")
     bundle = build(load(project_copy(tmp_path_factory.mktemp("flask"), "example_flask"), "dev"))
-    port = free_port()
-    environment = {"AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}", "AWS_ACCESS_KEY_ID": "testing",
+    engine = Engine()
+    environment = {"AWS_ENDPOINT_URL": engine.endpoint, "AWS_ACCESS_KEY_ID": "testing",
                    "AWS_SECRET_ACCESS_KEY": "testing", "AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "us-east-1",
                    "UPLOADS_BUCKET": "example-flask-uploads-dev", "LZ_WORKFLOW_ARN_PREFIX": PREFIX}
-    with LocalFunction(bundle.path, "3.13", python=python, name="example-flask-dev", timeout=30,
-                       environment=environment) as fn:
-        engine = Engine(port, fn)
-        yield engine
+    try:
+        with LocalFunction(bundle.path, "3.13", python=python, name="example-flask-dev", timeout=30,
+                           environment=environment) as fn:
+            engine.function = fn
+            yield engine
+    finally:
         engine.close()
 
 
