@@ -73,18 +73,13 @@ def sfn_server() -> Iterator[Engine]:
 
 
 @pytest.fixture(scope="session")
-def engine_port(sfn_server: Engine) -> int:
-    return sfn_server.port
-
-
-@pytest.fixture(scope="session")
-def demo_function(demo_bundle: Path, engine_port: int) -> Any:
+def demo_function(demo_bundle: Path, sfn_server: Engine) -> Any:
     """The bundle under the local Lambda runtime; its AWS calls (a view's .start()) reach the engine."""
     from lz.cli.local.runner import LocalFunction
     from tests.cli.conftest import need_python
 
     python = need_python("3.13")
-    aws = {"AWS_ENDPOINT_URL": f"http://127.0.0.1:{engine_port}", "AWS_ACCESS_KEY_ID": "testing",
+    aws = {"AWS_ENDPOINT_URL": sfn_server.endpoint, "AWS_ACCESS_KEY_ID": "testing",
            "AWS_SECRET_ACCESS_KEY": "testing", "AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "us-east-1"}
     with LocalFunction(demo_bundle, "3.13", python=python, name=FUNCTION, timeout=30, environment=aws) as fn:
         yield fn
